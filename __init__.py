@@ -1,0 +1,14 @@
+"""hushboard: music-aware noise reduction that lives in pedalboard chains.
+
+Public API::
+
+    hushboard.Plugin, hushboard.Param, hushboard.Parameter   # the plugin protocol, one parameter model
+    hushboard.Chain, hushboard.Mix                           # the host bridge (native + hushboard plugins)
+    hushboard.HumRemover                                     # linear filtering (mains hum, rumble)
+    hushboard.available_plugins()                            # {name: class} of every plugin
+"""
+from .plugin import Chain, Mix, Param, Parameter, Plugin, available_plugins
+from .plugin.hum_remover import HumRemover
+
+__all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover"]
+__version__ = "0.1.0"

@@ -1,0 +1,62 @@
+"""Dry/wet mixing and "listen to what is removed", aligned with a processor's latency.
+
+Every denoiser ends the same way: the processed (wet) signal is mixed with the input (dry),
+delayed by the processor's latency so the two line up sample for sample, and the user may listen
+to the difference instead (``output="removed"``, RX's "output noise only"). Changes of ``mix``
+are ramped linearly over ``RAMP_S`` so automation and fader moves do not click.
+
+    denoised = dry + mix * (wet - dry)
+    removed  = dry - denoised = mix * (dry - wet)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RAMP_S = 0.02  # 20 ms: shorter than a syllable, long enough to be inaudible as a step
+
+
+@dataclass
+class DryWetState:
+    """Delay line for the dry path and the mix value currently in effect."""
+
+    delay_line: np.ndarray  # (channels, latency) dry samples not yet matched by wet output
+    mix: float
+    ramp_samples: int
+
+
+def init_state(num_channels: int, latency: int, mix: float, sample_rate: float) -> DryWetState:
+    """Dry path delayed by ``latency`` samples, starting at ``mix`` (no ramp at the start)."""
+    return DryWetState(np.zeros((num_channels, latency)), float(mix),
+                       max(1, int(round(RAMP_S * sample_rate))))
+
+
+def delay_dry(state: DryWetState, dry: np.ndarray) -> np.ndarray:
+    """Return ``dry`` ``(channels, n)`` delayed by the latency; update the delay line."""
+    if state.delay_line.shape[1] == 0:
+        return dry
+    joined = np.concatenate([state.delay_line, dry], axis=1)
+    n = dry.shape[1]
+    state.delay_line = joined[:, n:]
+    return joined[:, :n]
+
+
+def mix_ramp(state: DryWetState, target: float, n: int) -> np.ndarray | float:
+    """Per-sample mix for the next ``n`` samples, moving toward ``target`` at ``1/ramp`` per sample."""
+    if target == state.mix:
+        return state.mix
+    step = (target - state.mix) / state.ramp_samples
+    ramp = state.mix + step * np.arange(1, n + 1)
+    ramp = np.minimum(ramp, target) if step > 0 else np.maximum(ramp, target)
+    state.mix = float(ramp[-1]) if n else state.mix
+    return ramp
+
+
+def combine(state: DryWetState, dry: np.ndarray, wet: np.ndarray, mix: float, output: str) -> np.ndarray:
+    """Aligned ``denoised`` or ``removed`` signal from undelayed ``dry`` and delayed ``wet``."""
+    aligned = delay_dry(state, dry)
+    amount = mix_ramp(state, float(mix), dry.shape[1])
+    if output == "removed":
+        return amount * (aligned - wet)
+    return aligned + amount * (wet - aligned)

@@ -1,0 +1,1 @@
+"""Networks, training targets, losses, training/export code, evaluation, and shipped weights."""

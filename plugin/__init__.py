@@ -1,0 +1,14 @@
+"""What users hold: the Plugin base, Parameter, Chain/Mix, and one thin plugin per algorithm."""
+from .base import Plugin
+from .chain import Chain, Mix
+from .parameter import Param, Parameter
+from .registry import PLUGINS
+from . import hum_remover  # noqa: F401  (registers HumRemover)
+
+
+def available_plugins() -> dict[str, type]:
+    """Every hushboard plugin class by name, e.g. ``{"HumRemover": HumRemover, ...}``."""
+    return PLUGINS.items()
+
+
+__all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins"]

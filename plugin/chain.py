@@ -1,0 +1,398 @@
+"""The host bridge: ``Chain`` (serial) and ``Mix`` (parallel) of native and hushboard plugins.
+
+pedalboard cannot hold Python plugins (``Pedalboard.append`` rejects them, ``Plugin`` cannot be
+subclassed usefully), so hushboard brings its own list-like chain. It holds any mix of native
+pedalboard plugins (built-ins, loaded VST3/AU, ``pedalboard.Pedalboard``/``Chain``/``Mix``),
+hushboard plugins and nested hushboard ``Chain``/``Mix``; it has pedalboard's ``process``
+signature, so it can sit wherever a plugin can.
+
+How it runs
+    Consecutive native plugins are grouped into one native ``pedalboard.Pedalboard`` ("segment"),
+    so a stretch of built-ins costs what it costs in pedalboard, with one Python round trip per
+    block however many plugins it holds.
+
+Whole-buffer calls (``reset=True``)
+    Every member processes the whole buffer with ``reset=True`` and returns aligned output, like
+    pedalboard does for its built-ins. A chain of only native plugins therefore gives exactly
+    the output of the same ``pedalboard.Pedalboard``.
+
+Streaming (``reset=False``)
+    Members run delayed (not aligned): each returns one output sample per input sample, delayed
+    by its own latency, so every member sees the same full blocks. The chain trims the total
+    latency once, at its output, so the chain's output is aligned like a plugin's: the first
+    calls return up to ``latency_samples`` fewer samples and silence flushes the tail.
+    pedalboard re-prepares a native plugin, wiping its state, whenever a call's block is longer
+    than any before (measured in 0.9.26). So at the start of a stream each native segment is
+    primed once with ``buffer_size`` samples of silence (with ``reset=True``); this also measures
+    its latency. Plugins whose state after silence equals their fresh state (filters, dynamics,
+    delays, reverbs, EQ, distortion) stream exactly like the whole-buffer call; plugins with a
+    free-running LFO (``Chorus``, ``Phaser``) start their LFO ``buffer_size`` samples later.
+    pedalboard cannot read a 2-D block shorter than its channel count (``(2, 1)`` is two mono
+    samples to it), so a stream of 2+ channels through native plugins needs blocks of at least
+    as many samples as channels; shorter blocks raise ``ValueError``.
+
+Latency
+    ``latency_samples`` is the sum of the members' latencies (a ``Mix`` has the largest of its
+    branches'). ``compensate_latency=False`` returns the output delayed by that amount instead of
+    aligned, always as long as the input (what a DAW track without delay compensation does).
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Sequence, Union, overload
+
+import numpy as np
+import pedalboard
+
+from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_size,
+                   check_sample_rate, detect_layout, from_channels_first,
+                   replace_or_reject_nonfinite, to_channels_first)
+
+Member = Union[Plugin, "Chain", pedalboard.Plugin]
+
+
+def is_native(obj: Any) -> bool:
+    """True for any pedalboard (C++) plugin, including ``pedalboard.Pedalboard`` itself."""
+    return isinstance(obj, pedalboard.Plugin)
+
+
+def _check_member(obj: Any) -> Member:
+    if isinstance(obj, (Plugin, Chain)) or is_native(obj):
+        return obj
+    raise TypeError(
+        f"a hushboard Chain holds pedalboard plugins and hushboard plugins; got {type(obj).__name__!r}")
+
+
+class _NativeSegment:
+    """Consecutive native plugins run as one ``pedalboard.Pedalboard``."""
+
+    def __init__(self, plugins: Sequence[pedalboard.Plugin]) -> None:
+        self.plugins = list(plugins)
+        self.board = pedalboard.Pedalboard(self.plugins)
+        self._latency: dict[float, int] = {}
+
+    def get_latency_samples(self, sample_rate: float) -> int:
+        if sample_rate not in self._latency:
+            self._prime(sample_rate, 1, 8192)
+        return self._latency[sample_rate]
+
+    def _prime(self, sample_rate: float, num_channels: int, buffer_size: int) -> None:
+        """Reset, then feed silence until output appears: fixes the prepared block size at
+        ``buffer_size`` and measures the segment's latency (see module docstring)."""
+        silence = np.zeros((num_channels, buffer_size), np.float32)
+        fed = produced = 0
+        reset = True
+        while produced == 0 and fed < 10 * sample_rate:  # a latency above 10 s is not a plugin
+            out = self.board.process(silence if num_channels > 1 else silence[0], sample_rate,
+                                     buffer_size=buffer_size, reset=reset)
+            reset = False
+            fed += buffer_size
+            produced += out.shape[-1]
+        self._latency[sample_rate] = fed - produced
+
+    def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
+        out = self.board.process(audio if audio.shape[0] > 1 else audio[0], sample_rate,
+                                 buffer_size=buffer_size, reset=True)
+        return out if out.ndim == 2 else out[None, :]
+
+    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+                         start: bool) -> np.ndarray:
+        channels, n = audio.shape
+        if start:
+            self._prime(sample_rate, channels, buffer_size)
+        if channels > 1 and n < channels:
+            raise ValueError(
+                f"pedalboard cannot read a block of {n} sample(s) with {channels} channels; stream "
+                f"blocks of at least {channels} samples through a Chain holding native plugins.")
+        out = self.board.process(audio if channels > 1 else audio[0], sample_rate,
+                                 buffer_size=buffer_size, reset=False)
+        return out if out.ndim == 2 else out[None, :]
+
+
+class _Host:
+    """Shared by Chain and Mix: input checks, layout, alignment, the stream's bookkeeping."""
+
+    is_effect = True
+    is_instrument = False
+
+    def __init__(self, compensate_latency: bool = True) -> None:
+        self.compensate_latency = bool(compensate_latency)
+        self._layout: str | None = None
+        self._stream: tuple[float, int] | None = None  # (sample_rate, channels) of the open stream
+        self._to_trim = 0
+        self.on_nonfinite = "raise"
+
+    # -- what Chain and Mix provide --------------------------------------------------------
+    def get_latency_samples(self, sample_rate: float) -> int:
+        raise NotImplementedError
+
+    def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+                         start: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def _reset_members(self) -> None:
+        raise NotImplementedError
+
+    # -- the protocol ----------------------------------------------------------------------
+    @property
+    def latency_samples(self) -> int:
+        """Total delay in samples at the open stream's rate (48 kHz if none)."""
+        rate = self._stream[0] if self._stream else DEFAULT_SAMPLE_RATE
+        return self.get_latency_samples(rate)
+
+    def reset(self) -> None:
+        """Reset every member and forget the stream and layout (parameter values stay)."""
+        self._reset_members()
+        self._stream = None
+        self._layout = None
+
+    def process(self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192,
+                reset: bool = True) -> np.ndarray:
+        """Process audio through every member; same contract as ``hushboard.Plugin.process``."""
+        rate = check_sample_rate(sample_rate)
+        block_limit = check_buffer_size(buffer_size)
+        array = as_float_array(input_array)
+        if reset:
+            self._stream = None
+        layout = None
+        if array.ndim == 2:
+            continuing = self._stream[1] if self._stream else None
+            layout = detect_layout(array.shape, self._layout, continuing)
+            self._layout = layout
+        audio = to_channels_first(array, layout)
+        if audio.shape[1] == 0:
+            return from_channels_first(audio, array.ndim, layout)
+        audio = np.asarray(replace_or_reject_nonfinite(audio, self.on_nonfinite), np.float32)
+        if reset:
+            out = self._process_whole(audio, rate, block_limit)
+            if not self.compensate_latency:
+                out = _delay(out, self.get_latency_samples(rate))
+            return from_channels_first(out, array.ndim, layout)
+        start = self._stream is None
+        if not start and self._stream != (rate, audio.shape[0]):
+            raise ValueError(
+                f"sample rate or channel count changed from {self._stream} to "
+                f"{(rate, audio.shape[0])} while streaming (reset=False); call reset() first.")
+        self._stream = (rate, audio.shape[0])
+        if start:
+            self._to_trim = self.get_latency_samples(rate) if self.compensate_latency else 0
+        out = self._process_delayed(audio, rate, block_limit, start)
+        if self._to_trim:
+            dropped = min(self._to_trim, out.shape[1])
+            out = out[:, dropped:]
+            self._to_trim -= dropped
+        return from_channels_first(out, array.ndim, layout)
+
+    __call__ = process
+
+
+def _delay(audio: np.ndarray, samples: int) -> np.ndarray:
+    """``audio`` delayed by ``samples`` (zeros in front), same length."""
+    if samples == 0:
+        return audio
+    out = np.zeros_like(audio)
+    out[:, samples:] = audio[:, : max(audio.shape[1] - samples, 0)]
+    return out
+
+
+class Chain(_Host):
+    """A serial chain of native pedalboard plugins, hushboard plugins and nested chains.
+
+    Args:
+        plugins: the members, in processing order.
+        compensate_latency: ``True`` (default) returns output aligned with the input;
+            ``False`` returns it delayed by ``latency_samples``.
+
+    Example:
+        >>> import numpy as np, pedalboard, hushboard
+        >>> chain = hushboard.Chain([pedalboard.HighpassFilter(80), hushboard.HumRemover(),
+        ...                          pedalboard.Compressor(threshold_db=-20)])
+        >>> noisy = np.random.default_rng(0).normal(0, 0.1, (2, 48000)).astype(np.float32)
+        >>> chain(noisy, 48000).shape
+        (2, 48000)
+    """
+
+    def __init__(self, plugins: Iterable[Member] | None = None, compensate_latency: bool = True) -> None:
+        super().__init__(compensate_latency)
+        self._members: list[Member] = [_check_member(p) for p in (plugins or [])]
+        self._segments: list[Any] | None = None
+
+    # -- list API (like pedalboard.Pedalboard) ---------------------------------------------
+    def _changed(self) -> None:
+        self._segments = None
+        self._stream = None
+
+    def append(self, plugin: Member) -> None:
+        self._members.append(_check_member(plugin))
+        self._changed()
+
+    def extend(self, plugins: Iterable[Member]) -> None:
+        self._members.extend(_check_member(p) for p in plugins)
+        self._changed()
+
+    def insert(self, index: int, plugin: Member) -> None:
+        self._members.insert(index, _check_member(plugin))
+        self._changed()
+
+    def remove(self, plugin: Member) -> None:
+        for i, member in enumerate(self._members):
+            if member is plugin:
+                del self._members[i]
+                self._changed()
+                return
+        raise ValueError("Chain.remove(x): x is not in the chain")
+
+    def pop(self, index: int = -1) -> Member:
+        member = self._members.pop(index)
+        self._changed()
+        return member
+
+    def clear(self) -> None:
+        self._members.clear()
+        self._changed()
+
+    def index(self, plugin: Member) -> int:
+        for i, member in enumerate(self._members):
+            if member is plugin:
+                return i
+        raise ValueError("Chain.index(x): x is not in the chain")
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __iter__(self) -> Iterator[Member]:
+        return iter(list(self._members))
+
+    def __contains__(self, plugin: object) -> bool:
+        return any(member is plugin for member in self._members)
+
+    @overload
+    def __getitem__(self, index: int) -> Member: ...
+    @overload
+    def __getitem__(self, index: slice) -> "Chain": ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return type(self)(self._members[index], compensate_latency=self.compensate_latency)
+        return self._members[index]
+
+    def __setitem__(self, index: int | slice, value: Any) -> None:
+        if isinstance(index, slice):
+            self._members[index] = [_check_member(p) for p in value]
+        else:
+            self._members[index] = _check_member(value)
+        self._changed()
+
+    def __delitem__(self, index: int | slice) -> None:
+        del self._members[index]
+        self._changed()
+
+    def __repr__(self) -> str:
+        inner = ", ".join(repr(m) for m in self._members)
+        return f"<hushboard.{type(self).__name__} with {len(self)} plugins: [{inner}]>"
+
+    # -- running ---------------------------------------------------------------------------
+    def _plan(self) -> list[Any]:
+        """Members with consecutive native plugins grouped into native segments (cached)."""
+        if self._segments is None:
+            plan: list[Any] = []
+            natives: list[pedalboard.Plugin] = []
+            for member in self._members:
+                if is_native(member):
+                    natives.append(member)
+                    continue
+                if natives:
+                    plan.append(_NativeSegment(natives))
+                    natives = []
+                plan.append(member)
+            if natives:
+                plan.append(_NativeSegment(natives))
+            self._segments = plan
+        return self._segments
+
+    def get_latency_samples(self, sample_rate: float) -> int:
+        rate = check_sample_rate(sample_rate)
+        return sum(step.get_latency_samples(rate) for step in self._plan())
+
+    def _reset_members(self) -> None:
+        for step in self._plan():
+            if isinstance(step, _NativeSegment):
+                step.board.reset()
+            else:
+                step.reset()
+
+    def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
+        for step in self._plan():
+            audio = step._process_whole(audio, sample_rate, buffer_size)
+        return audio
+
+    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+                         start: bool) -> np.ndarray:
+        for step in self._plan():
+            audio = step._process_delayed(audio, sample_rate, buffer_size, start)
+        return audio
+
+
+class Mix(_Host):
+    """Parallel branches whose outputs are summed, latency-aligned (like ``pedalboard.Mix``).
+
+    Each branch is a plugin or a ``Chain``; a list is wrapped in a ``Chain``. Branches with less
+    latency are delayed to line up with the slowest, so the sum never combs.
+
+    Example:
+        >>> import numpy as np, pedalboard, hushboard
+        >>> mix = hushboard.Mix([pedalboard.Gain(-6), hushboard.HumRemover()])
+        >>> mix(np.zeros((2, 1000), np.float32), 48000).shape
+        (2, 1000)
+    """
+
+    def __init__(self, branches: Iterable[Member | list], compensate_latency: bool = True) -> None:
+        super().__init__(compensate_latency)
+        self.branches: list[Chain] = [
+            b if isinstance(b, Chain) else Chain(b if isinstance(b, list) else [b]) for b in branches]
+        self._delay_lines: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return len(self.branches)
+
+    def __iter__(self) -> Iterator[Chain]:
+        return iter(list(self.branches))
+
+    def __getitem__(self, index: int) -> Chain:
+        return self.branches[index]
+
+    def __repr__(self) -> str:
+        return f"<hushboard.Mix with {len(self.branches)} branches: {self.branches!r}>"
+
+    def get_latency_samples(self, sample_rate: float) -> int:
+        return max((b.get_latency_samples(sample_rate) for b in self.branches), default=0)
+
+    def _reset_members(self) -> None:
+        for branch in self.branches:
+            branch.reset()
+
+    def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
+        if not self.branches:
+            return audio
+        return sum(b._process_whole(audio, sample_rate, buffer_size) for b in self.branches)
+
+    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+                         start: bool) -> np.ndarray:
+        if not self.branches:
+            return audio
+        if start:
+            total = self.get_latency_samples(sample_rate)
+            self._delay_lines = [
+                np.zeros((audio.shape[0], total - b.get_latency_samples(sample_rate)), np.float32)
+                for b in self.branches]
+        outs = []
+        for i, branch in enumerate(self.branches):
+            out = branch._process_delayed(audio, sample_rate, buffer_size, start)
+            if self._delay_lines[i].shape[1]:
+                joined = np.concatenate([self._delay_lines[i], out], axis=1)
+                self._delay_lines[i] = joined[:, out.shape[1]:]
+                out = joined[:, : out.shape[1]]
+            outs.append(out)
+        return sum(outs)

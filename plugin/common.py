@@ -1,0 +1,13 @@
+"""Parameters every denoiser shares, declared once so names, ranges and docs never drift."""
+from __future__ import annotations
+
+from .parameter import Param
+
+MIX = Param("mix", 1.0, 0.0, 1.0,
+            doc="Wet/dry balance: 0 passes the input unchanged, 1 is fully processed.")
+OUTPUT = Param("output", "denoised", choices=("denoised", "removed"),
+               doc="'denoised' plays the result; 'removed' plays only what is taken out.")
+REDUCTION_DB = Param("reduction_db", 12.0, 0.0, 40.0, unit="dB",
+                     doc="Most attenuation applied anywhere (the gain floor).")
+LINK = Param("link", "mean", choices=("off", "mean", "min"),
+             doc="Stereo link: 'off' per channel; 'mean' or 'min' share one gain across channels.")

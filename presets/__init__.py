@@ -1,0 +1,1 @@
+"""Factory presets (versioned JSON files in this folder), loadable by name."""
