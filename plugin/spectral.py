@@ -1,0 +1,174 @@
+"""``SpectralDenoiser``: the article's classic pipeline, shared by every spectral denoiser.
+
+    STFT -> |X|^2 -> noise estimator + gain estimator (the algorithm) -> gain post-processing
+    (link, frequency smoothing, floor, attack/release) -> gain x X -> ISTFT (noisy phase)
+    -> latency-aligned dry/wet mix or "removed" output
+
+A concrete denoiser supplies only its estimator: a ``dsp/`` module-like object with
+
+- ``init_state(num_channels, num_bins, sample_rate, hop_size, values) -> state``
+- ``process_frame(state, power, noise_override, update, noise_gain, values) -> gain`` where
+  ``power`` is ``(channels, bins)`` noisy power of one frame; ``noise_override`` is the learned
+  noise power ``(channels, bins)`` in ``mode="learned"`` (else ``None``); ``update`` in [0, 1]
+  scales the noise-tracking rate (0 in ``mode="frozen"``; Solution 1's music detector lowers it);
+  ``noise_gain`` (from ``sensitivity_db``) scales the noise power the gain rule sees; and the
+  returned gain is ``(channels, bins)`` in [0, 1] before post-processing.
+
+Frame geometry: ``frame_size`` is the power of two nearest 21.3 ms (1024 at 44.1/48 kHz), hop is
+half of it (sqrt-Hann analysis/synthesis), latency ``frame_size - 1`` samples (see ``dsp.stft``).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+
+from ..dsp import dry_wet, gain_smoothing
+from ..dsp.noise_profile import NoiseProfile, learn_noise_profile, resample_profile
+from ..dsp.stft import StftState, StreamingStft
+from .base import Plugin, as_float_array, check_sample_rate, to_channels_first, detect_layout
+from .common import LINK, MIX, OUTPUT, REDUCTION_DB
+from .parameter import Param, Value
+
+FRAME_SECONDS = 1024 / 48000  # 21.3 ms: resolves speech harmonics, short enough for onsets
+
+MODE = Param("mode", "adaptive", choices=("adaptive", "learned", "frozen"),
+             doc="'adaptive' tracks the noise; 'learned' uses the profile from learn(); "
+                 "'frozen' stops updating the tracked noise.")
+SENSITIVITY_DB = Param("sensitivity_db", 0.0, -12.0, 12.0, unit="dB",
+                       doc="Scales the noise estimate the gain rule sees: higher removes more.")
+ATTACK_MS = Param("attack_ms", 5.0, 0.0, 200.0, unit="ms",
+                  doc="How fast the gain opens when speech or music appears.")
+RELEASE_MS = Param("release_ms", 80.0, 0.0, 1000.0, unit="ms",
+                   doc="How fast the gain closes again; also limits gain decay (musical noise).")
+SMOOTHING_HZ = Param("smoothing_hz", 150.0, 0.0, 2000.0, unit="Hz",
+                     doc="Width of the frequency smoothing of the gain (against musical noise).")
+
+#: The controls every spectral denoiser has, in the order presets and reprs show them.
+SPECTRAL_CONTROLS: tuple[Param, ...] = (
+    REDUCTION_DB, SENSITIVITY_DB, MODE, ATTACK_MS, RELEASE_MS, SMOOTHING_HZ, MIX, OUTPUT, LINK)
+
+
+def frame_size_for(sample_rate: float) -> int:
+    """Power-of-two frame length nearest ``FRAME_SECONDS`` at ``sample_rate``."""
+    return int(2 ** round(math.log2(sample_rate * FRAME_SECONDS)))
+
+
+@dataclass
+class SpectralState:
+    """Everything a spectral denoiser carries across blocks."""
+
+    stft: StreamingStft
+    stft_state: StftState
+    estimator: Any
+    smoother: gain_smoothing.GainSmootherState
+    mixer: dry_wet.DryWetState
+    learned_noise: np.ndarray | None
+    sample_rate: float
+    frames_done: int = 0
+
+
+class SpectralDenoiser(Plugin, register=False):
+    """Base of the classic spectral denoisers (see the module docstring)."""
+
+    ESTIMATOR: ClassVar[Any] = None
+    PARAMETERS = SPECTRAL_CONTROLS
+
+    def __init__(self, **parameters: Value) -> None:
+        self._noise_profile: NoiseProfile | None = None
+        super().__init__(**parameters)
+
+    # -- learning --------------------------------------------------------------------------
+    def learn(self, noise_audio: np.ndarray, sample_rate: float) -> NoiseProfile:
+        """Learn the noise's mean spectrum from a noise-only clip and switch to ``mode="learned"``.
+
+        Args:
+            noise_audio: float32/float64, any pedalboard layout, at least one frame long.
+            sample_rate: in Hz; the profile is resampled if the plugin later runs at another rate.
+        """
+        rate = check_sample_rate(sample_rate)
+        array = as_float_array(noise_audio)
+        layout = detect_layout(array.shape, None) if array.ndim == 2 else None
+        audio = to_channels_first(array, layout).astype(np.float64)
+        if not np.isfinite(audio).all():
+            raise ValueError("the noise clip contains NaN or infinite values.")
+        size = frame_size_for(rate)
+        self._noise_profile = learn_noise_profile(audio, rate, StreamingStft(size, size // 2))
+        self.mode = "learned"
+        self.reset()
+        return self._noise_profile
+
+    @property
+    def noise_profile(self) -> NoiseProfile | None:
+        """The learned profile, or ``None``."""
+        return self._noise_profile
+
+    def get_state(self) -> dict:
+        """Learned state for presets (``include_state=True``)."""
+        return {"noise_profile": self._noise_profile.to_dict() if self._noise_profile else None}
+
+    def set_state(self, state: Mapping[str, Any]) -> None:
+        profile = state.get("noise_profile")
+        self._noise_profile = NoiseProfile.from_dict(profile) if profile else None
+        self.reset()
+
+    # -- Plugin hooks ----------------------------------------------------------------------
+    def _latency_for(self, sample_rate: float) -> int:
+        return frame_size_for(sample_rate) - 1
+
+    def _create_state(self, sample_rate: float, num_channels: int,
+                      values: Mapping[str, Value]) -> SpectralState:
+        size = frame_size_for(sample_rate)
+        stft = StreamingStft(size, size // 2)
+        learned = None
+        if values["mode"] == "learned":
+            if self._noise_profile is None:
+                raise ValueError(f"{type(self).__name__}: mode='learned' needs a noise profile; "
+                                 "call learn(noise_audio, sample_rate) first.")
+            learned = resample_profile(self._noise_profile, sample_rate, size, num_channels)
+        estimator = self.ESTIMATOR.init_state(num_channels, stft.num_bins, sample_rate,
+                                              stft.hop_size, values)
+        return SpectralState(stft, stft.init_state(num_channels), estimator,
+                             gain_smoothing.GainSmootherState(),
+                             dry_wet.init_state(num_channels, stft.latency_samples,
+                                                float(values["mix"]), sample_rate),
+                             learned, sample_rate)
+
+    def _process_block(self, state: SpectralState, block: np.ndarray,
+                       values: Mapping[str, Value]) -> np.ndarray:
+        wet = state.stft.process(state.stft_state, block,
+                                 lambda spectra: self._apply_gains(state, spectra, values))
+        return dry_wet.combine(state.mixer, block, wet, float(values["mix"]), str(values["output"]))
+
+    def _noise_update_factors(self, state: SpectralState, power: np.ndarray) -> np.ndarray:
+        """Per-frame scale of the noise-tracking rate, ``(frames,)`` in [0, 1] (hook for Solution 1)."""
+        return np.ones(power.shape[1])
+
+    def _apply_gains(self, state: SpectralState, spectra: np.ndarray,
+                     values: Mapping[str, Value]) -> np.ndarray:
+        """Estimate, post-process and apply gains to ``(channels, frames, bins)`` spectra."""
+        power = spectra.real ** 2 + spectra.imag ** 2
+        mode = values["mode"]
+        if mode == "learned" and state.learned_noise is None:
+            raise ValueError(f"{type(self).__name__}: mode='learned' needs a noise profile; "
+                             "call learn(noise_audio, sample_rate) first.")
+        override = state.learned_noise if mode == "learned" else None
+        base_update = 0.0 if mode == "frozen" else 1.0
+        factors = self._noise_update_factors(state, power) * base_update
+        noise_gain = 10.0 ** (float(values["sensitivity_db"]) / 10.0)
+        frame_period = state.stft.hop_size / state.sample_rate
+        bin_hz = state.sample_rate / state.stft.frame_size
+        width = 2 * int(round(float(values["smoothing_hz"]) / bin_hz / 2)) + 1
+        settings = dict(link=str(values["link"]), width_bins=width,
+                        floor=10.0 ** (-float(values["reduction_db"]) / 20.0),
+                        attack=gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
+                        release=gain_smoothing.time_constant_coefficient(float(values["release_ms"]), frame_period))
+        gains = np.empty(power.shape)
+        for f in range(power.shape[1]):
+            raw = self.ESTIMATOR.process_frame(state.estimator, power[:, f], override,
+                                               float(factors[f]), noise_gain, values)
+            gains[:, f] = gain_smoothing.smooth_gain(state.smoother, raw, **settings)
+        state.frames_done += power.shape[1]
+        return spectra * gains
