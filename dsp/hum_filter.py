@@ -4,11 +4,11 @@ The article's first classic method ("linear filtering ... if there is a 50 Hz in
 filter removes it"). Here it is done the way a mastering engineer would:
 
 - a 4th-order Butterworth high-pass (24 dB/octave) for rumble and DC, and
-- one peaking-EQ cut per harmonic ``k * f0`` (k = 1..harmonics), each ``reduction_db`` deep and
-  ``notch_width_hz`` wide at -3 dB of the cut, from the RBJ Audio EQ Cookbook (R. Bristow-Johnson,
-  "Cookbook formulae for audio EQ biquad filter coefficients"), peakingEQ with
-  ``A = 10^(-reduction_db/40)`` and ``Q = f_k / width``. A constant width in Hz, rather than a
-  constant Q, keeps every harmonic's notch as narrow as the first one.
+- one notch per harmonic ``k * f0`` (k = 1..harmonics), ``reduction_db`` deep and
+  ``notch_width_hz`` wide at -3 dB, built from the RBJ Audio EQ Cookbook band-pass
+  (R. Bristow-Johnson, "Cookbook formulae for audio EQ biquad filter coefficients") as
+  ``1 - c * BP`` (see :func:`peaking_cut_sos`). A constant width in Hz, rather than a constant Q,
+  keeps every harmonic's notch as narrow as the first one.
 - ``f0`` is 50 or 60 Hz, or chosen automatically: two banks (50- and 60-series) run side by side,
   narrow band-passes at the first three harmonics of each measure hum power (exponential average,
   time constant ``DETECT_TAU_S``), and every ``DECISION_INTERVAL_S`` of stream time the louder
@@ -45,13 +45,18 @@ class HumSettings:
 
 
 def peaking_cut_sos(freq_hz: float, width_hz: float, cut_db: float, sample_rate: float) -> np.ndarray:
-    """RBJ peaking-EQ biquad with gain ``-cut_db`` at ``freq_hz``, as one SOS row ``(6,)``."""
-    amp = 10.0 ** (-cut_db / 40.0)
+    """A cut of ``cut_db`` at ``freq_hz`` that is ``width_hz`` wide at -3 dB, one SOS row ``(6,)``.
+
+    Built as ``H = 1 - c * BP`` with the RBJ constant-peak band-pass ``BP`` (-3 dB points
+    ``width_hz`` apart) and ``c = 1 - 10^(-cut_db/20)``: ``c = 1`` is the RBJ notch (``1 - BP``),
+    smaller ``c`` a shallower cut with the same narrow skirt. (The RBJ peakingEQ would define the
+    width at half the cut in dB, which for a 40 dB cut makes the -3 dB skirt ten times wider.)
+    """
     w0 = 2.0 * np.pi * freq_hz / sample_rate
-    q = freq_hz / width_hz
-    alpha = np.sin(w0) / (2.0 * q)
-    b = np.array([1.0 + alpha * amp, -2.0 * np.cos(w0), 1.0 - alpha * amp])
-    a = np.array([1.0 + alpha / amp, -2.0 * np.cos(w0), 1.0 - alpha / amp])
+    alpha = np.sin(w0) / (2.0 * freq_hz / width_hz)
+    depth = 1.0 - 10.0 ** (-cut_db / 20.0)
+    a = np.array([1.0 + alpha, -2.0 * np.cos(w0), 1.0 - alpha])
+    b = a - depth * np.array([alpha, 0.0, -alpha])
     return np.concatenate([b / a[0], a / a[0]])
 
 

@@ -124,6 +124,8 @@ def from_channels_first(audio: np.ndarray, ndim: int, layout: str | None) -> np.
         audio = audio[0]
     elif layout == CHANNELS_LAST:
         audio = audio.T
+    if audio.dtype == np.float32 and audio.flags.c_contiguous:
+        return audio
     return np.ascontiguousarray(audio, dtype=np.float32)
 
 
@@ -275,9 +277,9 @@ class Plugin:
             continuing = self._stream.num_channels if self._stream is not None else None
             layout = detect_layout(array.shape, self._layout, continuing)
             self._layout = layout
+        if array.size == 0:  # pedalboard returns empty input unchanged (after the layout check)
+            return np.zeros(array.shape, np.float32)
         audio = to_channels_first(array, layout)
-        if audio.shape[1] == 0:
-            return from_channels_first(audio, array.ndim, layout)
         audio = replace_or_reject_nonfinite(audio, self.on_nonfinite)
         if reset:
             out = self._process_whole(audio, rate, block_limit)

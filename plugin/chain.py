@@ -47,7 +47,7 @@ from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_siz
                    check_sample_rate, detect_layout, from_channels_first,
                    replace_or_reject_nonfinite, to_channels_first)
 
-Member = Union[Plugin, "Chain", pedalboard.Plugin]
+Member = Union[Plugin, "_Host", pedalboard.Plugin]
 
 
 def is_native(obj: Any) -> bool:
@@ -56,7 +56,7 @@ def is_native(obj: Any) -> bool:
 
 
 def _check_member(obj: Any) -> Member:
-    if isinstance(obj, (Plugin, Chain)) or is_native(obj):
+    if isinstance(obj, (Plugin, _Host)) or is_native(obj):
         return obj
     raise TypeError(
         f"a hushboard Chain holds pedalboard plugins and hushboard plugins; got {type(obj).__name__!r}")
@@ -135,6 +135,9 @@ class _Host:
     def _reset_members(self) -> None:
         raise NotImplementedError
 
+    def _holds_python_plugins(self) -> bool:
+        raise NotImplementedError
+
     # -- the protocol ----------------------------------------------------------------------
     @property
     def latency_samples(self) -> int:
@@ -151,6 +154,9 @@ class _Host:
     def process(self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192,
                 reset: bool = True) -> np.ndarray:
         """Process audio through every member; same contract as ``hushboard.Plugin.process``."""
+        board = self._fast_board(input_array, sample_rate, reset)
+        if board is not None:
+            return board.process(input_array, sample_rate, buffer_size=buffer_size, reset=False)
         rate = check_sample_rate(sample_rate)
         block_limit = check_buffer_size(buffer_size)
         array = as_float_array(input_array)
@@ -161,10 +167,15 @@ class _Host:
             continuing = self._stream[1] if self._stream else None
             layout = detect_layout(array.shape, self._layout, continuing)
             self._layout = layout
+        if array.size == 0:  # pedalboard returns empty input unchanged (after the layout check)
+            return np.zeros(array.shape, np.float32)
         audio = to_channels_first(array, layout)
-        if audio.shape[1] == 0:
-            return from_channels_first(audio, array.ndim, layout)
-        audio = np.asarray(replace_or_reject_nonfinite(audio, self.on_nonfinite), np.float32)
+        if self._holds_python_plugins():
+            # NaN would poison hushboard plugins' state; pedalboard itself does not check, so a
+            # chain of only native plugins passes audio on exactly as pedalboard would.
+            audio = replace_or_reject_nonfinite(audio, self.on_nonfinite)
+        if audio.dtype != np.float32:
+            audio = audio.astype(np.float32)
         if reset:
             out = self._process_whole(audio, rate, block_limit)
             if not self.compensate_latency:
@@ -186,6 +197,34 @@ class _Host:
         return from_channels_first(out, array.ndim, layout)
 
     __call__ = process
+
+    def _fast_board(self, input_array: Any, sample_rate: Any, reset: bool) -> Any:
+        """The native board to hand a streamed block to directly, or ``None``.
+
+        When the whole chain is one native segment and the stream is running (primed, aligned,
+        nothing left to trim), pedalboard's own checks and layout rule give exactly what the
+        general path would, so the block goes straight to pedalboard: a chain of native
+        plugins then costs what the same ``pedalboard.Pedalboard`` costs.
+        """
+        stream = self._stream
+        if reset or stream is None or self._to_trim or not isinstance(input_array, np.ndarray):
+            return None
+        segment = self._single_native_segment()
+        if segment is None or sample_rate != stream[0] or input_array.dtype != np.float32:
+            return None
+        channels = stream[1]
+        if input_array.ndim == 1:
+            return segment.board if channels == 1 else None
+        if input_array.ndim == 2 and channels > 1:
+            rows, cols = input_array.shape
+            if self._layout == "channels_first" and rows == channels and cols > channels:
+                return segment.board
+            if self._layout == "channels_last" and cols == channels and rows > channels:
+                return segment.board
+        return None
+
+    def _single_native_segment(self) -> Any:
+        return None
 
 
 def _delay(audio: np.ndarray, samples: int) -> np.ndarray:
@@ -218,10 +257,12 @@ class Chain(_Host):
         super().__init__(compensate_latency)
         self._members: list[Member] = [_check_member(p) for p in (plugins or [])]
         self._segments: list[Any] | None = None
+        self._python_members: bool | None = None
 
     # -- list API (like pedalboard.Pedalboard) ---------------------------------------------
     def _changed(self) -> None:
         self._segments = None
+        self._python_members = None
         self._stream = None
 
     def append(self, plugin: Member) -> None:
@@ -316,6 +357,19 @@ class Chain(_Host):
         rate = check_sample_rate(sample_rate)
         return sum(step.get_latency_samples(rate) for step in self._plan())
 
+    def _single_native_segment(self) -> Any:
+        plan = self._plan()
+        if len(plan) == 1 and isinstance(plan[0], _NativeSegment):
+            return plan[0]
+        return None
+
+    def _holds_python_plugins(self) -> bool:
+        if self._python_members is None:
+            self._python_members = any(
+                not is_native(m) and (not isinstance(m, _Host) or m._holds_python_plugins())
+                for m in self._members)
+        return self._python_members
+
     def _reset_members(self) -> None:
         for step in self._plan():
             if isinstance(step, _NativeSegment):
@@ -372,6 +426,9 @@ class Mix(_Host):
     def _reset_members(self) -> None:
         for branch in self.branches:
             branch.reset()
+
+    def _holds_python_plugins(self) -> bool:
+        return any(branch._holds_python_plugins() for branch in self.branches)
 
     def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
         if not self.branches:

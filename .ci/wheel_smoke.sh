@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Build the wheel, install it in a brand-new venv, and run a smoke script from outside the repo:
+# proves the package data (presets, demo clip, .onnx) ships and nothing imports from the checkout.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+"$root/.venv/bin/python" -m pip wheel -q --no-deps -w "$work/dist" "$root"
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q "$work"/dist/hushboard-*.whl
+cd "$work"
+"$work/venv/bin/python" - <<'PY'
+import numpy as np, pedalboard, hushboard
+assert "site-packages" in hushboard.__file__, hushboard.__file__
+x = np.random.default_rng(0).normal(0, 0.1, (2, 48000)).astype(np.float32)
+chain = hushboard.Chain([pedalboard.HighpassFilter(80), *[cls() for cls in hushboard.available_plugins().values()],
+                         pedalboard.Compressor()])
+y = chain(x, 48000)
+assert y.shape == x.shape and np.isfinite(y).all()
+print("wheel smoke ok:", len(hushboard.available_plugins()), "plugins from", hushboard.__file__)
+PY
+"$work/venv/bin/hushboard" demo --out "$work/demo" > /dev/null
+test -s "$work/demo/denoised.wav" && test -s "$work/demo/report.md"
+echo "wheel demo ok"
