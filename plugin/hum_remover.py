@@ -42,7 +42,7 @@ class HumRemover(Plugin):
     )
 
     def _create_state(self, sample_rate: float, num_channels: int, values: Mapping[str, Value]) -> Any:
-        return (hum_filter.init_state(sample_rate, num_channels, _settings(values)),
+        return (hum_filter.init_state(sample_rate, num_channels, _settings(values), str(values["mains_hz"])),
                 dry_wet.init_state(num_channels, 0, float(values["mix"]), sample_rate))
 
     def _process_block(self, state: Any, block: np.ndarray, values: Mapping[str, Value]) -> np.ndarray:
