@@ -136,26 +136,31 @@ class StreamingStft:
         """Inverse of ``analyse`` up to overlap-add: ``(..., bins)`` -> windowed ``(..., frame_size)``."""
         return np.fft.irfft(spectra, n=self.frame_size, axis=-1) * self.synthesis_window
 
+    def frames(self, state: StftState, block: np.ndarray) -> np.ndarray:
+        """Feed ``block`` ``(channels, n)``; return the spectra of the frames it completes.
+
+        Analysis only (what a detector needs): ``(channels, frames, bins)``, possibly 0 frames.
+        """
+        buffer = np.concatenate([state.input_tail, block], axis=1)
+        hop, size = self.hop_size, self.frame_size
+        num_frames = max((buffer.shape[1] - (size - hop)) // hop, 0)
+        starts = np.arange(num_frames) * hop
+        frames = buffer[:, starts[:, None] + np.arange(size)]  # (C, F, frame_size)
+        state.input_tail = buffer[:, num_frames * hop:]
+        state.frames_done += num_frames
+        return self.analyse(frames)
+
     def process(self, state: StftState, block: np.ndarray, processor: FrameProcessor) -> np.ndarray:
         """Feed ``block`` ``(channels, n)``; return ``(channels, n)`` output delayed by the latency."""
         n = block.shape[1]
-        buffer = np.concatenate([state.input_tail, block], axis=1)
-        hop, size = self.hop_size, self.frame_size
-        num_frames = (buffer.shape[1] - (size - hop)) // hop
-        if num_frames > 0:
-            starts = np.arange(num_frames) * hop
-            frames = buffer[:, starts[:, None] + np.arange(size)]  # (C, F, frame_size)
-            spectra = processor(self.analyse(frames))
-            state.frames_done += num_frames
-            completed = self._overlap_add(state, self.synthesise(spectra))
+        spectra = self.frames(state, block)
+        if spectra.shape[1] > 0:
+            completed = self._overlap_add(state, self.synthesise(processor(spectra)))
             if state.discard:
                 dropped = min(state.discard, completed.shape[1])
                 completed = completed[:, dropped:]
                 state.discard -= dropped
             state.output_fifo = np.concatenate([state.output_fifo, completed], axis=1)
-            state.input_tail = buffer[:, num_frames * hop:]
-        else:
-            state.input_tail = buffer
         out = state.output_fifo[:, :n]
         state.output_fifo = state.output_fifo[:, n:]
         return out

@@ -1,0 +1,103 @@
+"""Per-frame features for the speech/music detector, from the denoiser's own STFT frames.
+
+The detector (the article's Solution 1, yellow box) sees the same power spectra as the noise
+suppressor, so it costs one small feature step and one tiny GRU step per frame. The features are
+those of Opus's speech/music classifier family (Valin et al., "A Hybrid Speech/Music Classifier
+for Opus", and RNNoise, Valin, MMSP 2018), at full band:
+
+- ``NUM_BANDS`` log band energies on the ERB-rate scale (Glasberg & Moore, Hearing Research 47,
+  1990: ``ERB-rate(f) = 21.4 log10(1 + 0.00437 f)``) from 50 Hz to 20 kHz, averaged over
+  channels, in log10 power, with a per-frame mean removed (level independence) and that mean
+  kept as its own feature;
+- the first difference of the band energies (onsets, vibrato, note changes);
+- spectral flux (positive log-spectral change, mean over bins), spectral flatness (geometric /
+  arithmetic mean of the power, Gray & Markel 1974) and a tonality measure (share of power in
+  bins that are local peaks), all three well known to separate sustained tonal music from
+  speech and noise;
+- a long-term "stationarity" of the band energies: a slow exponential average (``SLOW_TAU_S``)
+  of the absolute band difference, which is low for music's sustained notes and noise, high for
+  syllabic speech.
+
+``FEATURE_SIZE = 2 * NUM_BANDS + 5``. All state is one small object; everything is vectorised
+over bins and channels.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+NUM_BANDS = 24
+LOW_HZ, HIGH_HZ = 50.0, 20000.0
+SLOW_TAU_S = 1.0
+FEATURE_SIZE = 2 * NUM_BANDS + 5
+EPS = 1e-10
+
+
+def erb_rate(hz: np.ndarray | float) -> np.ndarray:
+    """ERB-rate (number of ERBs below ``hz``), Glasberg & Moore 1990 eq. 4."""
+    return 21.4 * np.log10(1.0 + 0.00437 * np.asarray(hz, dtype=float))
+
+
+def erb_band_matrix(sample_rate: float, frame_size: int) -> np.ndarray:
+    """``(NUM_BANDS, bins)`` triangular weights pooling FFT bins into ERB-spaced bands.
+
+    Bands above Nyquist (low sample rates) are left empty and produce the floor energy.
+    """
+    freqs = np.fft.rfftfreq(frame_size, 1.0 / sample_rate)
+    edges = erb_rate(np.array([LOW_HZ, min(HIGH_HZ, 0.5 * sample_rate)]))
+    centres = np.linspace(edges[0], edges[1], NUM_BANDS + 2)
+    position = erb_rate(freqs)
+    weights = np.zeros((NUM_BANDS, freqs.size))
+    for b in range(NUM_BANDS):
+        lo, mid, hi = centres[b], centres[b + 1], centres[b + 2]
+        rising = (position - lo) / (mid - lo)
+        falling = (hi - position) / (hi - mid)
+        weights[b] = np.clip(np.minimum(rising, falling), 0.0, None)
+    weights /= np.maximum(weights.sum(axis=1, keepdims=True), EPS)
+    return weights
+
+
+@dataclass
+class FeatureState:
+    """What the feature extractor carries from frame to frame."""
+
+    bands: np.ndarray  # (NUM_BANDS, bins) pooling matrix
+    previous_log_bands: np.ndarray  # (NUM_BANDS,)
+    previous_log_spectrum: np.ndarray  # (bins,)
+    stationarity: np.ndarray  # (NUM_BANDS,) slow average of |band difference|
+    slow: float  # one-pole coefficient of SLOW_TAU_S at the frame rate
+
+
+def init_state(sample_rate: float, frame_size: int, hop_size: int) -> FeatureState:
+    bins = frame_size // 2 + 1
+    return FeatureState(erb_band_matrix(sample_rate, frame_size), np.full(NUM_BANDS, -10.0),
+                        np.full(bins, -10.0), np.zeros(NUM_BANDS),
+                        float(np.exp(-hop_size / (SLOW_TAU_S * sample_rate))))
+
+
+def frame_features(state: FeatureState, power: np.ndarray) -> np.ndarray:
+    """Features of one frame from its power spectrum ``(channels, bins)`` -> ``(FEATURE_SIZE,)``."""
+    spectrum = power.mean(axis=0) + EPS
+    log_spectrum = np.log10(spectrum)
+    log_bands = np.log10(state.bands @ spectrum + EPS)
+    level = log_bands.mean()
+    delta = log_bands - state.previous_log_bands
+    flux = np.maximum(log_spectrum - state.previous_log_spectrum, 0.0).mean()
+    flatness = np.exp(np.log(spectrum).mean()) / spectrum.mean()
+    peaks = (spectrum[1:-1] > spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
+    tonality = spectrum[1:-1][peaks].sum() / spectrum.sum()
+    state.stationarity = state.slow * state.stationarity + (1.0 - state.slow) * np.abs(delta)
+    state.previous_log_bands = log_bands
+    state.previous_log_spectrum = log_spectrum
+    return np.concatenate([log_bands - level, np.clip(delta, -3.0, 3.0),
+                           [level, flux, flatness, tonality, state.stationarity.mean()]])
+
+
+def sequence_features(power: np.ndarray, sample_rate: float, frame_size: int, hop_size: int) -> np.ndarray:
+    """Features of consecutive frames ``(channels, frames, bins)`` -> ``(frames, FEATURE_SIZE)``.
+
+    The same per-frame code as streaming inference, for building training data.
+    """
+    state = init_state(sample_rate, frame_size, hop_size)
+    return np.stack([frame_features(state, power[:, f]) for f in range(power.shape[1])])
