@@ -129,6 +129,12 @@ def from_channels_first(audio: np.ndarray, ndim: int, layout: str | None) -> np.
     return np.ascontiguousarray(audio, dtype=np.float32)
 
 
+def check_nonfinite_policy(policy: Any) -> str:
+    if policy not in ("raise", "zero"):
+        raise ValueError(f"on_nonfinite must be 'raise' or 'zero' (got {policy!r}).")
+    return policy
+
+
 def replace_or_reject_nonfinite(audio: np.ndarray, policy: str) -> np.ndarray:
     """Raise ``ValueError`` on NaN/Inf (policy ``"raise"``) or zero them (policy ``"zero"``)."""
     # A sum is ~10x cheaper than isfinite().all(); it can only overflow for absurd levels, in
@@ -189,7 +195,7 @@ class Plugin:
         self._values: dict[str, Value] = {spec.name: spec.default for spec in self.PARAMETERS}
         self._stream: _Stream | None = None
         self._layout: str | None = None
-        self.on_nonfinite = "raise"
+        self._on_nonfinite = "raise"
         unknown = sorted(set(parameters) - set(self._specs))
         if unknown:
             raise TypeError(f"{type(self).__name__}() got unexpected parameter(s) {unknown}; "
@@ -200,12 +206,19 @@ class Plugin:
     # -- attributes ------------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         # Plain check, not dispatch: a typo like `plugin.reduction_Db = 6` must not pass silently.
-        if not name.startswith("_") and not hasattr(type(self), name) and name != "on_nonfinite":
+        if not name.startswith("_") and not hasattr(type(self), name):
             raise AttributeError(
                 f"{type(self).__name__} has no parameter {name!r}; parameters are {list(self._specs)}")
-        if name == "on_nonfinite" and value not in ("raise", "zero"):
-            raise ValueError(f"on_nonfinite must be 'raise' or 'zero' (got {value!r}).")
         object.__setattr__(self, name, value)
+
+    @property
+    def on_nonfinite(self) -> str:
+        """What NaN/Inf input does: ``"raise"`` (default, ``ValueError``) or ``"zero"`` (silence)."""
+        return self._on_nonfinite
+
+    @on_nonfinite.setter
+    def on_nonfinite(self, policy: str) -> None:
+        self._on_nonfinite = check_nonfinite_policy(policy)
 
     def _set_value(self, name: str, value: Value) -> None:
         checked = self._specs[name].validate(value, owner=type(self).__name__)

@@ -43,7 +43,7 @@ from typing import Any, Iterable, Iterator, Sequence, Union, overload
 import numpy as np
 import pedalboard
 
-from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_size,
+from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_size, check_nonfinite_policy,
                    check_sample_rate, detect_layout, from_channels_first,
                    replace_or_reject_nonfinite, to_channels_first)
 
@@ -119,7 +119,16 @@ class _Host:
         self._layout: str | None = None
         self._stream: tuple[float, int] | None = None  # (sample_rate, channels) of the open stream
         self._to_trim = 0
-        self.on_nonfinite = "raise"
+        self._on_nonfinite = "raise"
+
+    @property
+    def on_nonfinite(self) -> str:
+        """What NaN/Inf input does when the chain holds hushboard plugins: ``"raise"`` or ``"zero"``."""
+        return self._on_nonfinite
+
+    @on_nonfinite.setter
+    def on_nonfinite(self, policy: str) -> None:
+        self._on_nonfinite = check_nonfinite_policy(policy)
 
     # -- what Chain and Mix provide --------------------------------------------------------
     def get_latency_samples(self, sample_rate: float) -> int:
