@@ -9,6 +9,9 @@ Public API::
 """
 from .plugin import Chain, Mix, Param, Parameter, Plugin, available_plugins
 from .plugin.hum_remover import HumRemover
+from .plugin.spectral_subtraction import SpectralSubtraction
+from .plugin.wiener import WienerDenoiser
 
-__all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover"]
+__all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover",
+           "SpectralSubtraction", "WienerDenoiser"]
 __version__ = "0.1.0"

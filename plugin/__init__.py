@@ -4,6 +4,8 @@ from .chain import Chain, Mix
 from .parameter import Param, Parameter
 from .registry import PLUGINS
 from . import hum_remover  # noqa: F401  (registers HumRemover)
+from . import spectral_subtraction  # noqa: F401  (registers SpectralSubtraction)
+from . import wiener  # noqa: F401  (registers WienerDenoiser)
 
 
 def available_plugins() -> dict[str, type]:

@@ -1,0 +1,122 @@
+"""Statistical-model gains (Wiener, MMSE-STSA, log-MMSE) with decision-directed SNR and MCRA.
+
+Per bin, with noise power ``lambda`` (MCRA, :mod:`hushboard.dsp.mcra`, or a learned profile):
+
+- a posteriori SNR ``gamma = |Y|^2 / lambda`` and the decision-directed a priori SNR (Ephraim &
+  Malah 1984, eq. 51) ``xi = a G_H1(l-1)^2 gamma(l-1) + (1 - a) max(gamma - 1, 0)`` with ``a = 0.98``
+  (their recommended value), limited below by ``XI_MIN`` (Cappe 1994: the lower limit is what
+  removes musical noise);
+- the gain under speech presence ``G_H1`` of the chosen ``method``, with ``v = xi gamma / (1 + xi)``:
+
+  * ``"wiener"``: ``xi / (1 + xi)``;
+  * ``"mmse-stsa"`` (Ephraim & Malah 1984, eq. 7):
+    ``sqrt(pi)/2 sqrt(v)/gamma exp(-v/2) [(1 + v) I0(v/2) + v I1(v/2)]``, evaluated with the
+    exponentially scaled Bessel functions ``i0e``/``i1e`` so it never overflows;
+  * ``"log-mmse"`` (Ephraim & Malah 1985, eq. 20): ``xi / (1 + xi) exp(E1(v) / 2)``;
+
+- the speech-presence-weighted gain of OM-LSA (Cohen & Berdugo 2001):
+  ``G = G_H1^p G_min^(1 - p)``, ``G_min = 10^(-reduction_db/20)``, where ``p`` is the conditional
+  presence probability ``p = (1 - q) / ((1 - q) + q (1 + xi) exp(-v))`` given the observation, with
+  the a priori absence probability ``q = 1 - p_MCRA`` from MCRA's minimum-controlled indicator.
+  Where MCRA sees only noise the gain is exactly the floor (a steady residual, no musical noise);
+  where it sees speech the statistical gain acts alone.
+
+Every SNR is clipped (``XI_MIN..XI_MAX``, ``GAMMA_MIN..GAMMA_MAX``) and every gain limited to
+[0, 1]: no NaN or inf whatever the input (silence included).
+
+References:
+    Y. Ephraim and D. Malah, "Speech enhancement using a minimum mean-square error short-time
+    spectral amplitude estimator", IEEE Trans. ASSP 32(6), 1109-1121, 1984.
+    Y. Ephraim and D. Malah, "Speech enhancement using a minimum mean-square error log-spectral
+    amplitude estimator", IEEE Trans. ASSP 33(2), 443-445, 1985.
+    O. Cappe, "Elimination of the musical noise phenomenon with the Ephraim and Malah noise
+    suppressor", IEEE Trans. SAP 2(2), 345-349, 1994.
+    I. Cohen and B. Berdugo, "Speech enhancement for non-stationary noise environments", Signal
+    Processing 81(11), 2403-2418, 2001.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import numpy as np
+from scipy import special
+
+from . import mcra
+
+DECISION_DIRECTED = 0.98  # Ephraim & Malah's a in eq. 51
+XI_MIN = 10.0 ** (-25.0 / 10.0)  # -25 dB a priori SNR floor (Cappe's range of -25..-15 dB)
+XI_MAX = 10.0 ** (60.0 / 10.0)  # 60 dB: every gain rule equals 1 to 1e-6 above it
+GAMMA_MAX = 10.0 ** (60.0 / 10.0)
+GAMMA_MIN = 1e-10  # sqrt(v)/gamma stays finite in digital silence
+V_MIN = 1e-10  # E1(v) stays finite; the gain is clipped to 1 there anyway
+GAIN_TINY = 1e-12  # log of G_H1 stays finite
+TINY_POWER = mcra.TINY_POWER
+SQRT_PI_HALF = float(np.sqrt(np.pi) / 2.0)
+
+
+def wiener_gain(xi: np.ndarray, gamma: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Wiener filter ``xi / (1 + xi)``."""
+    return xi / (1.0 + xi)
+
+
+def mmse_stsa_gain(xi: np.ndarray, gamma: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Ephraim & Malah 1984 eq. 7, with ``exp(-v/2) I_n(v/2) = i_ne(v/2)``."""
+    half = 0.5 * v
+    return SQRT_PI_HALF * np.sqrt(v) / gamma * (
+        (1.0 + v) * special.i0e(half) + v * special.i1e(half))
+
+
+def log_mmse_gain(xi: np.ndarray, gamma: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Ephraim & Malah 1985 eq. 20."""
+    return xi / (1.0 + xi) * np.exp(0.5 * special.exp1(v))
+
+
+GAIN_RULES: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]] = {
+    "wiener": wiener_gain, "mmse-stsa": mmse_stsa_gain, "log-mmse": log_mmse_gain}
+
+
+@dataclass
+class WienerState:
+    """MCRA tracker plus ``G_H1^2 gamma`` of the previous frame (the first term of eq. 51)."""
+
+    tracker: mcra.McraState
+    previous_clean_snr: np.ndarray
+
+
+def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: int,
+               values: Mapping[str, object]) -> WienerState:
+    """Estimator state for ``(channels, bins)`` frames advanced by ``hop_size`` samples."""
+    return WienerState(mcra.init_state(num_channels, num_bins, hop_size / sample_rate),
+                       np.zeros((num_channels, num_bins)))
+
+
+def presence_probability(prior: np.ndarray, xi: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Conditional speech presence ``p`` from the prior presence ``1 - q`` (OM-LSA)."""
+    absent = (1.0 - prior) * (1.0 + xi) * np.exp(-v)
+    return prior / np.maximum(prior + absent, TINY_POWER)
+
+
+def process_frame(state: WienerState, power: np.ndarray, noise_override: np.ndarray | None,
+                  update: float, noise_gain: float, values: Mapping[str, object]) -> np.ndarray:
+    """One frame's gain ``(channels, bins)`` (the ``SpectralDenoiser`` estimator protocol).
+
+    Args:
+        power: ``|Y|^2``, ``(channels, bins)``.
+        noise_override: learned noise power, or ``None`` to use MCRA's estimate.
+        update: noise-tracking rate in [0, 1] (0 freezes MCRA's noise and minimum).
+        noise_gain: linear factor on the noise power the gain rule sees (``sensitivity_db``).
+        values: the plugin's values; reads ``method`` and ``reduction_db``.
+    """
+    tracked, prior = mcra.update(state.tracker, power, update, noise_override)
+    noise = (tracked if noise_override is None else noise_override) * noise_gain
+    gamma = np.clip(power / np.maximum(noise, TINY_POWER), GAMMA_MIN, GAMMA_MAX)
+    xi = DECISION_DIRECTED * state.previous_clean_snr + (1.0 - DECISION_DIRECTED) * np.maximum(
+        gamma - 1.0, 0.0)  # eq. 51
+    xi = np.clip(xi, XI_MIN, XI_MAX)
+    v = np.maximum(xi / (1.0 + xi) * gamma, V_MIN)
+    gain_h1 = np.clip(GAIN_RULES[str(values["method"])](xi, gamma, v), GAIN_TINY, 1.0)
+    state.previous_clean_snr = gain_h1 * gain_h1 * gamma
+    p = presence_probability(prior, xi, v)
+    log_floor = -float(values["reduction_db"]) / 20.0 * np.log(10.0)
+    return np.exp(p * np.log(gain_h1) + (1.0 - p) * log_floor)

@@ -1,0 +1,74 @@
+"""MCRA (Cohen & Berdugo 2002): converges on stationary noise, detects speech and holds the
+estimate there, freezes at update=0, and uses a known noise floor for its presence test."""
+from __future__ import annotations
+
+import numpy as np
+
+from hushboard.dsp import mcra
+from tests.conftest import speech_like
+from tests.dsp.test_minimum_statistics import HOP_S, SR, db, expected_power, periodograms
+
+
+def track(power: np.ndarray, rate: float = 1.0, floor=None):
+    """Noise and presence ``(channels, frames, bins)`` for ``power`` ``(channels, frames, bins)``."""
+    state = mcra.init_state(power.shape[0], power.shape[2], HOP_S)
+    noise, presence = [], []
+    for f in range(power.shape[1]):
+        n, p = mcra.update(state, power[:, f], rate, floor)
+        noise.append(n.copy())
+        presence.append(p.copy())
+    return np.stack(noise, axis=1), np.stack(presence, axis=1)
+
+
+def test_white_noise_estimate_within_1_db_and_no_presence():
+    noise = np.random.default_rng(0).normal(0, 0.1, (2, 3 * SR))
+    estimate, presence = track(periodograms(noise))
+    settled = slice(int(1.5 / HOP_S), None)
+    assert abs(db(estimate[:, settled] / expected_power(0.1))) < 1.0
+    assert presence[:, settled].mean() < 0.02
+
+
+def test_speech_is_detected_and_not_learned_as_noise():
+    n = 4 * SR
+    speech = speech_like(n, SR, seed=2)
+    noisy = (np.random.default_rng(2).normal(0, 0.02, n) + speech)[None]
+    estimate, presence = track(periodograms(noisy))
+    settled = slice(int(2.0 / HOP_S), None)
+    ratio = estimate[:, settled] / expected_power(0.02)
+    # the typical bin is right; the strongest harmonics lift the bins they sit in by a few dB
+    # (their smoothed power does not fall back to the noise within a syllable gap)
+    assert abs(10 * np.log10(np.median(ratio))) < 1.0
+    speech_power = periodograms(speech[None])[:, settled]
+    loud = speech_power > 100 * expected_power(0.02)  # bins 20 dB above the noise
+    assert presence[:, settled][loud].mean() > 0.8
+    assert np.mean(estimate[:, settled][loud] < 0.1 * speech_power[loud]) > 0.75
+
+
+def test_update_zero_freezes_the_noise():
+    noise = np.random.default_rng(3).normal(0, 0.1, (1, SR))
+    power = periodograms(noise)
+    state = mcra.init_state(1, power.shape[2], HOP_S)
+    for f in range(power.shape[1]):
+        mcra.update(state, power[:, f])
+    before = state.noise_power.copy()
+    for f in range(power.shape[1]):
+        mcra.update(state, 100.0 * power[:, f], rate=0.0)
+    assert np.array_equal(state.noise_power, before)
+
+
+def test_a_known_noise_floor_drives_the_presence_test():
+    """With a learned floor a steady tone stays 'present' (the tracked minimum would absorb it)."""
+    n = 4 * SR
+    t = np.arange(n) / SR
+    noise = np.random.default_rng(4).normal(0, 0.05, n)
+    power = periodograms((np.sin(2 * np.pi * 1000 * t) + noise)[None])
+    floor = np.full(power.shape[::2], expected_power(0.05))
+    tone_bin = int(round(1000 / (SR / 1024)))
+    _, tracked = track(power)
+    _, learned = track(power, floor=floor)
+    assert tracked[0, -1, tone_bin] < 0.5 < learned[0, -1, tone_bin]
+
+
+def test_silence_stays_finite():
+    noise, presence = track(np.zeros((1, 50, 513)))
+    assert np.isfinite(noise).all() and np.isfinite(presence).all()
