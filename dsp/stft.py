@@ -144,9 +144,11 @@ class StreamingStft:
         buffer = np.concatenate([state.input_tail, block], axis=1)
         hop, size = self.hop_size, self.frame_size
         num_frames = max((buffer.shape[1] - (size - hop)) // hop, 0)
-        starts = np.arange(num_frames) * hop
-        frames = buffer[:, starts[:, None] + np.arange(size)]  # (C, F, frame_size)
         state.input_tail = buffer[:, num_frames * hop:]
+        if num_frames == 0:
+            return np.zeros((buffer.shape[0], 0, self.num_bins), complex)
+        used = buffer[:, : (num_frames - 1) * hop + size]
+        frames = np.lib.stride_tricks.sliding_window_view(used, size, axis=1)[:, ::hop]  # (C, F, size)
         state.frames_done += num_frames
         return self.analyse(frames)
 

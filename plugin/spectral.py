@@ -39,12 +39,13 @@ MODE = Param("mode", "adaptive", choices=("adaptive", "learned", "frozen"),
                  "'frozen' stops updating the tracked noise.")
 SENSITIVITY_DB = Param("sensitivity_db", 0.0, -12.0, 12.0, unit="dB",
                        doc="Scales the noise estimate the gain rule sees: higher removes more.")
-ATTACK_MS = Param("attack_ms", 5.0, 0.0, 200.0, unit="ms",
+ATTACK_MS = Param("attack_ms", 10.0, 0.0, 200.0, unit="ms",
                   doc="How fast the gain opens when speech or music appears.")
-RELEASE_MS = Param("release_ms", 80.0, 0.0, 1000.0, unit="ms",
+RELEASE_MS = Param("release_ms", 50.0, 0.0, 1000.0, unit="ms",
                    doc="How fast the gain closes again; also limits gain decay (musical noise).")
-SMOOTHING_HZ = Param("smoothing_hz", 150.0, 0.0, 2000.0, unit="Hz",
-                     doc="Width of the frequency smoothing of the gain (against musical noise).")
+SMOOTHING_HZ = Param("smoothing_hz", 100.0, 0.0, 2000.0, unit="Hz",
+                     doc="Extra frequency smoothing of the gain (a median over 3 bins always "
+                         "removes one-bin musical noise); wider smooths more, dulls tones.")
 
 #: The controls every spectral denoiser has, in the order presets and reprs show them.
 SPECTRAL_CONTROLS: tuple[Param, ...] = (
@@ -161,14 +162,15 @@ class SpectralDenoiser(Plugin, register=False):
         frame_period = state.stft.hop_size / state.sample_rate
         bin_hz = state.sample_rate / state.stft.frame_size
         width = 2 * int(round(float(values["smoothing_hz"]) / bin_hz / 2)) + 1
-        settings = dict(link=str(values["link"]), width_bins=width,
-                        floor=10.0 ** (-float(values["reduction_db"]) / 20.0),
-                        attack=gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
-                        release=gain_smoothing.time_constant_coefficient(float(values["release_ms"]), frame_period))
-        gains = np.empty(power.shape)
+        raw = np.empty(power.shape)
         for f in range(power.shape[1]):
-            raw = self.ESTIMATOR.process_frame(state.estimator, power[:, f], override,
-                                               float(factors[f]), noise_gain, values)
-            gains[:, f] = gain_smoothing.smooth_gain(state.smoother, raw, **settings)
+            raw[:, f] = self.ESTIMATOR.process_frame(state.estimator, power[:, f], override,
+                                                     float(factors[f]), noise_gain, values)
+        shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width,
+                                            floor=10.0 ** (-float(values["reduction_db"]) / 20.0))
+        gains = gain_smoothing.attack_release(
+            state.smoother, shaped,
+            gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
+            gain_smoothing.time_constant_coefficient(float(values["release_ms"]), frame_period))
         state.frames_done += power.shape[1]
         return spectra * gains

@@ -75,9 +75,8 @@ def test_a_tone_in_white_noise_is_kept_within_1_db(cls):
     noise = white(n, np.sqrt(0.5 / 10), seed=2)  # 10 dB SNR
     x = (tone + noise).astype(np.float32)
     # learned: an adaptive tracker takes any sound steady for longer than its window for noise.
-    # smoothing_hz=50 (3 bins): the default 150 Hz averages the tone's 3-bin peak with the
-    # floored bins beside it and costs a steady tone 0.7-2 dB (see the framework note).
-    plugin = cls(smoothing_hz=50.0)
+    # Default settings: the median-of-3 and 100 Hz smoothing leave a 3-bin tone peak alone.
+    plugin = cls()
     plugin.learn(white(2 * SR, np.sqrt(0.5 / 10), seed=3).astype(np.float32), SR)
     y = plugin(x, SR)
     assert abs(tone_level_db(y, 1000, SR) - tone_level_db(x, 1000, SR)) < 1.0
