@@ -69,14 +69,15 @@ def median3(gain: np.ndarray) -> np.ndarray:
     return out
 
 
-def shape_gains(gain: np.ndarray, *, link: str, width_bins: int, floor: float) -> np.ndarray:
+def shape_gains(gain: np.ndarray, *, link: str, width_bins: int, floor: float | np.ndarray) -> np.ndarray:
     """The stateless part, vectorised over any frames: link, median-of-3, smoothing, floor.
 
     Args:
         gain: raw estimator gains ``(channels, ..., bins)`` in [0, 1].
         link: ``"off"``, ``"mean"`` or ``"min"``.
         width_bins: moving-average width in bins (1 = none).
-        floor: lowest allowed linear gain, ``10^(-reduction_db/20)``.
+        floor: lowest allowed linear gain, ``10^(-reduction_db/20)``; a scalar or any array that
+            broadcasts against ``gain`` (e.g. one floor per frame, ``(1, frames, 1)``).
     """
     gain = smooth_frequency(median3(link_gains(gain, link)), width_bins)
     return np.maximum(gain, floor)

@@ -20,7 +20,7 @@ half of it (sqrt-Hann analysis/synthesis), latency ``frame_size - 1`` samples (s
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 import numpy as np
@@ -69,6 +69,7 @@ class SpectralState:
     learned_noise: np.ndarray | None
     sample_rate: float
     frames_done: int = 0
+    extra: dict = field(default_factory=dict)  # what a subclass's hooks carry (e.g. a detector)
 
 
 class SpectralDenoiser(Plugin, register=False):
@@ -144,7 +145,19 @@ class SpectralDenoiser(Plugin, register=False):
         return dry_wet.combine(state.mixer, block, wet, float(values["mix"]), str(values["output"]))
 
     def _noise_update_factors(self, state: SpectralState, power: np.ndarray) -> np.ndarray:
-        """Per-frame scale of the noise-tracking rate, ``(frames,)`` in [0, 1] (hook for Solution 1)."""
+        """Per-frame scale of the noise-tracking rate, ``(frames,)`` in [0, 1] (hook for Solution 1).
+
+        Called once per block with the block's power spectra ``(channels, frames, bins)``,
+        before any frame's gain is estimated.
+        """
+        return np.ones(power.shape[1])
+
+    def _reduction_scales(self, state: SpectralState, power: np.ndarray) -> np.ndarray:
+        """Per-frame scale of ``reduction_db``, ``(frames,)`` in [0, 1] (hook for Solution 1).
+
+        1 applies the full reduction; 0.5 lets half as many dB be taken off in that frame.
+        Called right after :meth:`_noise_update_factors` for the same block.
+        """
         return np.ones(power.shape[1])
 
     def _apply_gains(self, state: SpectralState, spectra: np.ndarray,
@@ -166,8 +179,9 @@ class SpectralDenoiser(Plugin, register=False):
         for f in range(power.shape[1]):
             raw[:, f] = self.ESTIMATOR.process_frame(state.estimator, power[:, f], override,
                                                      float(factors[f]), noise_gain, values)
-        shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width,
-                                            floor=10.0 ** (-float(values["reduction_db"]) / 20.0))
+        reduction_db = float(values["reduction_db"]) * self._reduction_scales(state, power)
+        floor = 10.0 ** (-reduction_db / 20.0)[None, :, None]  # per frame
+        shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width, floor=floor)
         gains = gain_smoothing.attack_release(
             state.smoother, shaped,
             gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
