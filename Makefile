@@ -26,7 +26,7 @@ $(VENV)/.runtime: $(VENV)/bin/python pyproject.toml
 # torch is pinned and installed first: an unpinned torch would pull a multi-GB CUDA build.
 $(VENV)/.dev: $(VENV)/bin/python pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[test,train]'
+	$(BIN)/pip install -q -e '.[test,train,batch,ray]'
 	touch $@ $(VENV)/.runtime
 
 clean:

@@ -6,6 +6,7 @@ from .registry import PLUGINS
 from . import hum_remover  # noqa: F401  (registers HumRemover)
 from . import spectral_subtraction  # noqa: F401  (registers SpectralSubtraction)
 from . import wiener  # noqa: F401  (registers WienerDenoiser)
+from . import noise_suppressor  # noqa: F401  (registers NoiseSuppressor)
 
 
 def available_plugins() -> dict[str, type]:

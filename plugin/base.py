@@ -312,19 +312,21 @@ class Plugin:
         tail = np.zeros((audio.shape[0], stream.latency))
         out = np.concatenate([out, self._run(stream, tail, buffer_size)], axis=1)
         self._stream = None  # the flush silence ended this stream; the next call starts anew
-        return out
+        # float32 like every hand-off between plugins, streamed or not: a chain's next member
+        # must see the same bits either way
+        return out.astype(np.float32)
 
-    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+    def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
                          start: bool) -> np.ndarray:
-        """Host-bridge entry used by ``Chain``/``Mix``: ``(channels, n)`` in, ``(channels, n)`` out,
-        delayed by ``latency_samples`` (not aligned), so every member of a chain sees full blocks.
-        ``start`` begins a new stream. Input checks are the caller's job."""
+        """Host-bridge entry used by ``Chain``/``Mix``: ``process(reset=False)`` on ``(channels, n)``
+        float32 without the input checks (the host did them); ``start`` begins a new stream.
+        Output is aligned (the first calls return fewer samples) and float32."""
         if start:
-            self.reset()
-        stream = self._open_stream(sample_rate, audio.shape[0], align=False)
+            self._stream = None
+        stream = self._open_stream(sample_rate, audio.shape[0])
         return self._run(stream, audio.astype(np.float64), buffer_size).astype(np.float32)
 
-    def _open_stream(self, sample_rate: float, num_channels: int, align: bool = True) -> _Stream:
+    def _open_stream(self, sample_rate: float, num_channels: int) -> _Stream:
         stream = self._stream
         if stream is not None:
             if sample_rate != stream.sample_rate:
@@ -338,7 +340,7 @@ class Plugin:
             return stream
         latency = self.get_latency_samples(sample_rate)
         dsp = self._create_state(sample_rate, num_channels, self._values_snapshot())
-        stream = _Stream(sample_rate, num_channels, latency, dsp, to_trim=latency if align else 0)
+        stream = _Stream(sample_rate, num_channels, latency, dsp, to_trim=latency)
         self._stream = stream
         return stream
 

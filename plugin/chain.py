@@ -12,24 +12,28 @@ How it runs
     block however many plugins it holds.
 
 Whole-buffer calls (``reset=True``)
-    Every member processes the whole buffer with ``reset=True`` and returns aligned output, like
-    pedalboard does for its built-ins. A chain of only native plugins therefore gives exactly
-    the output of the same ``pedalboard.Pedalboard``.
+    The buffer is streamed through every member from a fresh start, then the chain's latency is
+    flushed with silence and trimmed: the output is aligned and as long as the input, and equals
+    what streaming the same audio gives, including members' tails ringing into the next member.
+    A chain of only native plugins makes exactly the call the same ``pedalboard.Pedalboard``
+    would make, so it gives the same samples.
 
 Streaming (``reset=False``)
-    Members run delayed (not aligned): each returns one output sample per input sample, delayed
-    by its own latency, so every member sees the same full blocks. The chain trims the total
-    latency once, at its output, so the chain's output is aligned like a plugin's: the first
-    calls return up to ``latency_samples`` fewer samples and silence flushes the tail.
+    Every member streams exactly as it would alone: it gets the previous member's aligned
+    output (shorter at the start of a stream, by the latency so far) and returns its own aligned
+    output, so each member sees the same signal as in a whole-buffer call and a streamed chain
+    equals the whole-buffer chain. (Handing members delayed signals would shift the frame grid
+    and the start of every adaptive estimator, which changes their output.)
     pedalboard re-prepares a native plugin, wiping its state, whenever a call's block is longer
-    than any before (measured in 0.9.26). So at the start of a stream each native segment is
-    primed once with ``buffer_size`` samples of silence (with ``reset=True``); this also measures
-    its latency. Plugins whose state after silence equals their fresh state (filters, dynamics,
-    delays, reverbs, EQ, distortion) stream exactly like the whole-buffer call; plugins with a
-    free-running LFO (``Chorus``, ``Phaser``) start their LFO ``buffer_size`` samples later.
-    pedalboard cannot read a 2-D block shorter than its channel count (``(2, 1)`` is two mono
-    samples to it), so a stream of 2+ channels through native plugins needs blocks of at least
-    as many samples as channels; shorter blocks raise ``ValueError``.
+    than any before, and cannot read a 2-D block shorter than its channel count (``(2, 1)`` is
+    two mono samples to it; measured in 0.9.26). So the first block a native segment gets in a
+    stream is prefixed with ``buffer_size`` samples of silence (whose output is dropped): that
+    prepares it for the largest block it will see, and any first block, however short, reaches
+    it as part of a long one. Plugins whose state after silence equals their fresh state
+    (filters, dynamics, delays, reverbs, EQ, distortion) stream exactly like the whole-buffer
+    call; plugins with a free-running LFO (``Chorus``, ``Phaser``) start their LFO
+    ``buffer_size`` samples later. Later blocks shorter than the channel count (from the caller)
+    raise ``ValueError``, as pedalboard cannot process them.
 
 Latency
     ``latency_samples`` is the sum of the members' latencies (a ``Mix`` has the largest of its
@@ -69,43 +73,55 @@ class _NativeSegment:
         self.plugins = list(plugins)
         self.board = pedalboard.Pedalboard(self.plugins)
         self._latency: dict[float, int] = {}
+        self._prefix_pending = False  # the next block gets the silence prefix
+        self._to_trim = 0  # output of the silence prefix still to drop
+
+    def reset(self) -> None:
+        self.board.reset()
+        self._prefix_pending = True
+        self._to_trim = 0
 
     def get_latency_samples(self, sample_rate: float) -> int:
+        """Measured once per rate on the board (it is reset; a stream re-primes it anyway)."""
         if sample_rate not in self._latency:
-            self._prime(sample_rate, 1, 8192)
+            self.board.reset()
+            block = 8192
+            fed = produced = 0
+            while produced == 0 and fed < 10 * sample_rate:  # a latency above 10 s is no plugin
+                produced += self.board.process(np.zeros(block, np.float32), sample_rate,
+                                               buffer_size=block, reset=False).shape[-1]
+                fed += block
+            self._latency[sample_rate] = fed - produced
+            self.reset()
         return self._latency[sample_rate]
-
-    def _prime(self, sample_rate: float, num_channels: int, buffer_size: int) -> None:
-        """Reset, then feed silence until output appears: fixes the prepared block size at
-        ``buffer_size`` and measures the segment's latency (see module docstring)."""
-        silence = np.zeros((num_channels, buffer_size), np.float32)
-        fed = produced = 0
-        reset = True
-        while produced == 0 and fed < 10 * sample_rate:  # a latency above 10 s is not a plugin
-            out = self.board.process(silence if num_channels > 1 else silence[0], sample_rate,
-                                     buffer_size=buffer_size, reset=reset)
-            reset = False
-            fed += buffer_size
-            produced += out.shape[-1]
-        self._latency[sample_rate] = fed - produced
 
     def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
         out = self.board.process(audio if audio.shape[0] > 1 else audio[0], sample_rate,
                                  buffer_size=buffer_size, reset=True)
         return out if out.ndim == 2 else out[None, :]
 
-    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+    def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
                          start: bool) -> np.ndarray:
         channels, n = audio.shape
         if start:
-            self._prime(sample_rate, channels, buffer_size)
-        if channels > 1 and n < channels:
+            self.get_latency_samples(sample_rate)  # measure before the stream, never during it
+            self.reset()
+        if n == 0:
+            return audio
+        if self._prefix_pending:
+            audio = np.concatenate([np.zeros((channels, buffer_size), np.float32), audio], axis=1)
+            self._to_trim, self._prefix_pending = buffer_size, False
+        elif channels > 1 and n < channels:
             raise ValueError(
                 f"pedalboard cannot read a block of {n} sample(s) with {channels} channels; stream "
                 f"blocks of at least {channels} samples through a Chain holding native plugins.")
         out = self.board.process(audio if channels > 1 else audio[0], sample_rate,
                                  buffer_size=buffer_size, reset=False)
-        return out if out.ndim == 2 else out[None, :]
+        out = out if out.ndim == 2 else out[None, :]
+        if self._to_trim:
+            dropped = min(self._to_trim, out.shape[1])
+            out, self._to_trim = out[:, dropped:], self._to_trim - dropped
+        return out
 
 
 class _Host:
@@ -118,7 +134,7 @@ class _Host:
         self.compensate_latency = bool(compensate_latency)
         self._layout: str | None = None
         self._stream: tuple[float, int] | None = None  # (sample_rate, channels) of the open stream
-        self._to_trim = 0
+        self._owed = 0  # leading silence still to emit when compensate_latency is False
         self._on_nonfinite = "raise"
 
     @property
@@ -135,9 +151,21 @@ class _Host:
         raise NotImplementedError
 
     def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
-        raise NotImplementedError
+        """A fresh stream through every member, flushed with the total latency of silence and
+        trimmed: exactly what streaming the same audio gives, tails included."""
+        segment = self._single_native_segment()
+        if segment is not None:  # the very call pedalboard.Pedalboard would make: same samples
+            return segment._process_whole(audio, sample_rate, buffer_size)
+        channels, n = audio.shape
+        out = self._process_aligned(audio, sample_rate, buffer_size, start=True)
+        owed = n - out.shape[1]
+        if owed:
+            tail = self._process_aligned(np.zeros((channels, owed), np.float32), sample_rate,
+                                         buffer_size, start=False)
+            out = np.concatenate([out, tail], axis=1)
+        return out[:, :n]
 
-    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+    def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
                          start: bool) -> np.ndarray:
         raise NotImplementedError
 
@@ -197,12 +225,14 @@ class _Host:
                 f"{(rate, audio.shape[0])} while streaming (reset=False); call reset() first.")
         self._stream = (rate, audio.shape[0])
         if start:
-            self._to_trim = self.get_latency_samples(rate) if self.compensate_latency else 0
-        out = self._process_delayed(audio, rate, block_limit, start)
-        if self._to_trim:
-            dropped = min(self._to_trim, out.shape[1])
-            out = out[:, dropped:]
-            self._to_trim -= dropped
+            self._owed = self.get_latency_samples(rate) if not self.compensate_latency else 0
+        out = self._process_aligned(audio, rate, block_limit, start)
+        if self._owed and out.shape[1] < audio.shape[1]:
+            # no compensation: the latency comes out as leading silence, so every call returns
+            # as many samples as it was given
+            pad = min(self._owed, audio.shape[1] - out.shape[1])
+            out = np.concatenate([np.zeros((out.shape[0], pad), np.float32), out], axis=1)
+            self._owed -= pad
         return from_channels_first(out, array.ndim, layout)
 
     __call__ = process
@@ -216,10 +246,11 @@ class _Host:
         plugins then costs what the same ``pedalboard.Pedalboard`` costs.
         """
         stream = self._stream
-        if reset or stream is None or self._to_trim or not isinstance(input_array, np.ndarray):
+        if reset or stream is None or self._owed or not isinstance(input_array, np.ndarray):
             return None
         segment = self._single_native_segment()
-        if segment is None or sample_rate != stream[0] or input_array.dtype != np.float32:
+        if segment is None or segment._to_trim or segment._prefix_pending or \
+                sample_rate != stream[0] or input_array.dtype != np.float32:
             return None
         channels = stream[1]
         if input_array.ndim == 1:
@@ -381,28 +412,21 @@ class Chain(_Host):
 
     def _reset_members(self) -> None:
         for step in self._plan():
-            if isinstance(step, _NativeSegment):
-                step.board.reset()
-            else:
-                step.reset()
+            step.reset()
 
-    def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
-        for step in self._plan():
-            audio = step._process_whole(audio, sample_rate, buffer_size)
-        return audio
-
-    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+    def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
                          start: bool) -> np.ndarray:
         for step in self._plan():
-            audio = step._process_delayed(audio, sample_rate, buffer_size, start)
+            audio = step._process_aligned(audio, sample_rate, buffer_size, start)
         return audio
 
 
 class Mix(_Host):
     """Parallel branches whose outputs are summed, latency-aligned (like ``pedalboard.Mix``).
 
-    Each branch is a plugin or a ``Chain``; a list is wrapped in a ``Chain``. Branches with less
-    latency are delayed to line up with the slowest, so the sum never combs.
+    Each branch is a plugin or a ``Chain``; a list is wrapped in a ``Chain``. Every branch's
+    output is aligned with the input, so the sum never combs; while streaming, output is released
+    as soon as every branch has produced it (the slowest branch sets the latency).
 
     Example:
         >>> import numpy as np, pedalboard, hushboard
@@ -415,7 +439,7 @@ class Mix(_Host):
         super().__init__(compensate_latency)
         self.branches: list[Chain] = [
             b if isinstance(b, Chain) else Chain(b if isinstance(b, list) else [b]) for b in branches]
-        self._delay_lines: list[np.ndarray] = []
+        self._pending: list[np.ndarray] = []
 
     def __len__(self) -> int:
         return len(self.branches)
@@ -439,26 +463,17 @@ class Mix(_Host):
     def _holds_python_plugins(self) -> bool:
         return any(branch._holds_python_plugins() for branch in self.branches)
 
-    def _process_whole(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
-        if not self.branches:
-            return audio
-        return sum(b._process_whole(audio, sample_rate, buffer_size) for b in self.branches)
-
-    def _process_delayed(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+    def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
                          start: bool) -> np.ndarray:
+        """Sum the branches' aligned outputs; a branch that is ahead waits in a FIFO."""
         if not self.branches:
             return audio
         if start:
-            total = self.get_latency_samples(sample_rate)
-            self._delay_lines = [
-                np.zeros((audio.shape[0], total - b.get_latency_samples(sample_rate)), np.float32)
-                for b in self.branches]
-        outs = []
+            self._pending = [np.zeros((audio.shape[0], 0), np.float32) for _ in self.branches]
         for i, branch in enumerate(self.branches):
-            out = branch._process_delayed(audio, sample_rate, buffer_size, start)
-            if self._delay_lines[i].shape[1]:
-                joined = np.concatenate([self._delay_lines[i], out], axis=1)
-                self._delay_lines[i] = joined[:, out.shape[1]:]
-                out = joined[:, : out.shape[1]]
-            outs.append(out)
-        return sum(outs)
+            out = branch._process_aligned(audio, sample_rate, buffer_size, start)
+            self._pending[i] = np.concatenate([self._pending[i], out], axis=1)
+        ready = min(p.shape[1] for p in self._pending)
+        total = sum(p[:, :ready] for p in self._pending)
+        self._pending = [p[:, ready:] for p in self._pending]
+        return total

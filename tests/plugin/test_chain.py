@@ -155,3 +155,16 @@ def test_tiny_stereo_blocks_through_native_plugins_raise_a_clear_error():
 def test_empty_chain_passes_audio_through():
     x = program()
     np.testing.assert_array_equal(hushboard.Chain()(x, SR), x)
+
+
+@pytest.mark.parametrize("blocks", [[700], [3, 511, 4096]])
+def test_chain_of_every_registered_plugin_streams_exactly(blocks):
+    """Adaptive denoisers react to the exact signal they get, so each member must see the same
+    aligned signal streamed as whole (a delayed or float64 hand-off would change their output)."""
+    members = []
+    for cls in hushboard.available_plugins().values():
+        members += [cls(), pedalboard.Compressor(threshold_db=-20, ratio=2)]
+    chain = hushboard.Chain([pedalboard.HighpassFilter(40)] + members + [pedalboard.Reverb(room_size=0.2)])
+    x = program(n=2 * SR)
+    whole = chain(x, SR, buffer_size=1024)
+    np.testing.assert_array_equal(stream(chain, x, blocks), whole)
