@@ -97,6 +97,7 @@ class HumState:
     line_power: np.ndarray = field(default_factory=lambda: np.zeros(2))  # smoothed, per series
     target: float = 0.0  # weight target of the current window: 0 -> 50 Hz bank, 1 -> 60 Hz
     weight: float = 0.0  # crossfade weight of the 60 Hz bank at the current position
+    window_weight: float = 0.0  # the weight where the current decision window began
     position: int = 0  # samples since the stream started
     fade_from: dict[float, Bank] | None = None  # banks with the previous settings, fading out
     fade_left: int = 0
@@ -113,7 +114,8 @@ def init_state(sample_rate: float, num_channels: int, settings: HumSettings, mai
     lines = np.array([k * hz for hz in MAINS for k in range(1, DETECT_HARMONICS + 1)])
     phasors = np.exp(-2j * np.pi * np.outer(np.arange(window), lines) / sample_rate)
     return HumState(sample_rate, settings, banks, window, phasors,
-                    np.zeros((num_channels, lines.size), complex), target=target, weight=target)
+                    np.zeros((num_channels, lines.size), complex), target=target, weight=target,
+                    window_weight=target)
 
 
 def update_settings(state: HumState, settings: HumSettings) -> None:
@@ -148,7 +150,7 @@ def _process_piece(state: HumState, piece: np.ndarray, offset: int, mains: str) 
     n = piece.shape[1]
     if mains == "auto":
         state.line_sums += piece @ state.phasors[offset:offset + n]
-    weight = _weight_curve(state.weight, state.target, n, state.sample_rate)
+    weight = _weight_curve(state.window_weight, state.target, offset, n, state.sample_rate)
     out = _mix_banks(state.banks, piece, weight)
     if state.fade_from is not None:
         out = _crossfade_settings(state, piece, out, weight)
@@ -159,10 +161,17 @@ def _process_piece(state: HumState, piece: np.ndarray, offset: int, mains: str) 
     return out
 
 
-def _weight_curve(start: float, target: float, n: int, sample_rate: float) -> np.ndarray:
-    """One-pole approach from ``start`` to ``target``, sample by sample, in closed form."""
+def _weight_curve(window_start: float, target: float, offset: int, n: int,
+                  sample_rate: float) -> np.ndarray:
+    """One-pole approach to ``target`` from ``window_start`` (the weight where the decision window
+    began), for samples ``offset + 1 .. offset + n`` of the window, in closed form.
+
+    Evaluated from the window's start rather than from the previous block, every sample's value
+    is the same bits whatever the block sizes, so plugins after this one in a chain see the
+    same input streamed or not.
+    """
     decay = np.exp(-1.0 / (SWITCH_TAU_S * sample_rate))
-    return target + (start - target) * decay ** np.arange(1, n + 1)
+    return target + (window_start - target) * decay ** np.arange(offset + 1, offset + n + 1)
 
 
 def _mix_banks(banks: dict[float, Bank], piece: np.ndarray, weight: np.ndarray) -> np.ndarray:
@@ -190,6 +199,7 @@ def _end_of_window(state: HumState, mains: str) -> None:
             state.target = 0.0
     else:
         state.target = 1.0 if mains == "60" else 0.0
+    state.window_weight = state.weight
     for hz, share in ((MAINS[0], 1.0 - state.weight), (MAINS[1], state.weight)):
         bank = state.banks[hz]
         wanted = share > ACTIVE_WEIGHT or state.target == (1.0 if hz == MAINS[1] else 0.0)
