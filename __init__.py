@@ -11,7 +11,9 @@ from .plugin import Chain, Mix, Param, Parameter, Plugin, available_plugins
 from .plugin.hum_remover import HumRemover
 from .plugin.spectral_subtraction import SpectralSubtraction
 from .plugin.wiener import WienerDenoiser
+from .plugin.noise_suppressor import NoiseSuppressor
+from .plugin.subspace import SubspaceDenoiser
 
 __all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover",
-           "SpectralSubtraction", "WienerDenoiser"]
+           "SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser"]
 __version__ = "0.1.0"

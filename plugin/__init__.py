@@ -7,6 +7,7 @@ from . import hum_remover  # noqa: F401  (registers HumRemover)
 from . import spectral_subtraction  # noqa: F401  (registers SpectralSubtraction)
 from . import wiener  # noqa: F401  (registers WienerDenoiser)
 from . import noise_suppressor  # noqa: F401  (registers NoiseSuppressor)
+from . import subspace  # noqa: F401  (registers SubspaceDenoiser)
 
 
 def available_plugins() -> dict[str, type]:
