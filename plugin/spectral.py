@@ -144,15 +144,17 @@ class SpectralDenoiser(Plugin, register=False):
                                  lambda spectra: self._apply_gains(state, spectra, values))
         return dry_wet.combine(state.mixer, block, wet, float(values["mix"]), str(values["output"]))
 
-    def _noise_update_factors(self, state: SpectralState, power: np.ndarray) -> np.ndarray:
+    def _noise_update_factors(self, state: SpectralState, power: np.ndarray,
+                              values: Mapping[str, Value]) -> np.ndarray:
         """Per-frame scale of the noise-tracking rate, ``(frames,)`` in [0, 1] (hook for Solution 1).
 
-        Called once per block with the block's power spectra ``(channels, frames, bins)``,
-        before any frame's gain is estimated.
+        Called once per block with the block's power spectra ``(channels, frames, bins)`` and
+        the block's parameter snapshot, before any frame's gain is estimated.
         """
         return np.ones(power.shape[1])
 
-    def _reduction_scales(self, state: SpectralState, power: np.ndarray) -> np.ndarray:
+    def _reduction_scales(self, state: SpectralState, power: np.ndarray,
+                          values: Mapping[str, Value]) -> np.ndarray:
         """Per-frame scale of ``reduction_db``, ``(frames,)`` in [0, 1] (hook for Solution 1).
 
         1 applies the full reduction; 0.5 lets half as many dB be taken off in that frame.
@@ -170,7 +172,7 @@ class SpectralDenoiser(Plugin, register=False):
                              "call learn(noise_audio, sample_rate) first.")
         override = state.learned_noise if mode == "learned" else None
         base_update = 0.0 if mode == "frozen" else 1.0
-        factors = self._noise_update_factors(state, power) * base_update
+        factors = self._noise_update_factors(state, power, values) * base_update
         noise_gain = 10.0 ** (float(values["sensitivity_db"]) / 10.0)
         frame_period = state.stft.hop_size / state.sample_rate
         bin_hz = state.sample_rate / state.stft.frame_size
@@ -179,7 +181,7 @@ class SpectralDenoiser(Plugin, register=False):
         for f in range(power.shape[1]):
             raw[:, f] = self.ESTIMATOR.process_frame(state.estimator, power[:, f], override,
                                                      float(factors[f]), noise_gain, values)
-        reduction_db = float(values["reduction_db"]) * self._reduction_scales(state, power)
+        reduction_db = float(values["reduction_db"]) * self._reduction_scales(state, power, values)
         floor = 10.0 ** (-reduction_db / 20.0)[None, :, None]  # per frame
         shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width, floor=floor)
         gains = gain_smoothing.attack_release(

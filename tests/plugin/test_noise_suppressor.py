@@ -60,7 +60,7 @@ class FreezeAfter(NoiseSuppressor, register=False):
 
     frames = 190  # 2 s at a 512-sample hop: past the quantile start-up, before the tone
 
-    def _noise_update_factors(self, state, power):
+    def _noise_update_factors(self, state, power, values):
         index = state.frames_done + np.arange(power.shape[1])
         return (index < self.frames).astype(float)
 
