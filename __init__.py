@@ -6,6 +6,7 @@ Public API::
     hushboard.Chain, hushboard.Mix                           # the host bridge (native + hushboard plugins)
     hushboard.HumRemover                                     # linear filtering (mains hum, rumble)
     hushboard.available_plugins()                            # {name: class} of every plugin
+    hushboard.save_preset / load_preset, Automation, MidiMap  # presets, envelopes, MIDI CC
 """
 from .plugin import Chain, Mix, Param, Parameter, Plugin, available_plugins
 from .plugin.hum_remover import HumRemover
@@ -13,7 +14,12 @@ from .plugin.spectral_subtraction import SpectralSubtraction
 from .plugin.wiener import WienerDenoiser
 from .plugin.noise_suppressor import NoiseSuppressor
 from .plugin.subspace import SubspaceDenoiser
+from .plugin.automation import Automation, Envelope
+from .plugin.midi import MidiMap, midi_file_to_automation
+from .plugin.presets import PresetError, load_external_plugin, load_preset, save_preset
 
 __all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover",
-           "SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser"]
+           "SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser",
+           "Automation", "Envelope", "MidiMap", "midi_file_to_automation", "PresetError",
+           "load_external_plugin", "load_preset", "save_preset"]
 __version__ = "0.1.0"

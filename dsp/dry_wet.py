@@ -24,6 +24,8 @@ class DryWetState:
     delay_line: np.ndarray  # (channels, latency) dry samples not yet matched by wet output
     mix: float
     ramp_samples: int
+    target: float = float("nan")  # the mix the current ramp heads for (NaN: none yet)
+    step: float = 0.0  # per-sample change of the current ramp, fixed when the target changes
 
 
 def init_state(num_channels: int, latency: int, mix: float, sample_rate: float) -> DryWetState:
@@ -43,10 +45,14 @@ def delay_dry(state: DryWetState, dry: np.ndarray) -> np.ndarray:
 
 
 def mix_ramp(state: DryWetState, target: float, n: int) -> np.ndarray | float:
-    """Per-sample mix for the next ``n`` samples, moving toward ``target`` at ``1/ramp`` per sample."""
+    """Per-sample mix for the next ``n`` samples: a linear ramp reaching ``target`` ``ramp``
+    samples after the target last changed. The step is fixed when the target changes, so a ramp
+    split over several blocks gives the same samples as in one block (block-size invariance)."""
     if target == state.mix:
         return state.mix
-    step = (target - state.mix) / state.ramp_samples
+    if target != state.target:
+        state.target, state.step = target, (target - state.mix) / state.ramp_samples
+    step = state.step
     ramp = state.mix + step * np.arange(1, n + 1)
     ramp = np.minimum(ramp, target) if step > 0 else np.maximum(ramp, target)
     state.mix = float(ramp[-1]) if n else state.mix

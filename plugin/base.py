@@ -42,6 +42,7 @@ from typing import Any, ClassVar, Mapping
 
 import numpy as np
 
+from . import automation as _automation
 from .parameter import Param, Parameter, Value
 from .registry import PLUGINS
 
@@ -166,6 +167,7 @@ class _Stream:
     latency: int
     dsp: Any
     to_trim: int  # delayed output samples still to drop to align the output with the input
+    position: int = 0  # input samples fed since the stream began: automation's clock
 
 
 class Plugin:
@@ -179,6 +181,12 @@ class Plugin:
     is_effect: ClassVar[bool] = True
     is_instrument: ClassVar[bool] = False
     _specs: ClassVar[dict[str, Param]] = {}
+    # Automation (``plugin/automation.py``): the plugin's own lanes, and the lanes a Chain bound
+    # to it for the current stream; both None in the common case, which costs one check per call.
+    _automation: Any = None
+    _host_lanes: Any = None
+    #: A ``hushboard.plugin.midi.MidiMap`` kept with the plugin (presets save it); not used here.
+    midi_map: Any = None
 
     def __init_subclass__(cls, register: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -219,6 +227,19 @@ class Plugin:
     @on_nonfinite.setter
     def on_nonfinite(self, policy: str) -> None:
         self._on_nonfinite = check_nonfinite_policy(policy)
+
+    @property
+    def automation(self) -> Any:
+        """Envelopes for this plugin's parameters (``hushboard.Automation``), or ``None``.
+
+        Assigning checks every parameter name and breakpoint value through the ``Param`` specs.
+        The envelopes run on stream time, so streamed output equals the whole-buffer output.
+        """
+        return self._automation
+
+    @automation.setter
+    def automation(self, automation: Any) -> None:
+        self._automation = _automation.check_plugin_automation(self, automation)
 
     def _set_value(self, name: str, value: Value) -> None:
         checked = self._specs[name].validate(value, owner=type(self).__name__)
@@ -283,6 +304,7 @@ class Plugin:
         rate = check_sample_rate(sample_rate)
         block_limit = check_buffer_size(buffer_size)
         array = as_float_array(input_array)
+        self._host_lanes = None  # a plugin called on its own runs only its own automation
         if reset:
             self._stream = None  # the layout stays known until reset(), as in pedalboard
         layout = None
@@ -339,22 +361,51 @@ class Plugin:
                     f"{num_channels} while streaming (reset=False); call reset() first.")
             return stream
         latency = self.get_latency_samples(sample_rate)
-        dsp = self._create_state(sample_rate, num_channels, self._values_snapshot())
+        values = self._values_snapshot()
+        lanes = self._active_lanes()
+        if lanes:
+            values = _automation.values_at(lanes, self._specs, values, 0, sample_rate)
+        dsp = self._create_state(sample_rate, num_channels, values)
         stream = _Stream(sample_rate, num_channels, latency, dsp, to_trim=latency)
         self._stream = stream
         return stream
 
+    def _active_lanes(self) -> dict[str, Any] | None:
+        """``{parameter: envelope}`` automating this plugin now, or ``None`` (the common case)."""
+        own, hosted = self._automation, self._host_lanes
+        if own is None and hosted is None:
+            return None
+        lanes = dict(own.items()) if own is not None else {}
+        lanes.update(hosted or {})
+        return lanes or None
+
     def _run(self, stream: _Stream, audio: np.ndarray, block_limit: int) -> np.ndarray:
-        """Feed ``audio`` through the DSP in blocks; return the aligned (trimmed) output."""
+        """Feed ``audio`` through the DSP in blocks; return the aligned (trimmed) output.
+
+        With automation, blocks are cut at the envelopes' breakpoints and at a fixed grid of
+        stream positions, and each piece gets the values of its cell (``plugin/automation.py``).
+        """
+        lanes = self._active_lanes()
+        if lanes is None:
+            blocks = [(start, min(block_limit, audio.shape[1] - start), -1)
+                      for start in range(0, audio.shape[1], block_limit)]
+        else:
+            blocks = _automation.sub_blocks(lanes.values(), stream.position, audio.shape[1],
+                                            self._automation_grid(stream.dsp), block_limit,
+                                            stream.sample_rate)
         pieces = []
-        for start in range(0, audio.shape[1], block_limit):
-            block = audio[:, start:start + block_limit]
-            out = self._process_block(stream.dsp, block, self._values_snapshot())
+        for start, length, cell in blocks:
+            block = audio[:, start:start + length]
+            values = self._values_snapshot()
+            if lanes is not None:
+                values = _automation.values_at(lanes, self._specs, values, cell, stream.sample_rate)
+            out = self._process_block(stream.dsp, block, values)
             if stream.to_trim:
                 dropped = min(stream.to_trim, out.shape[1])
                 out = out[:, dropped:]
                 stream.to_trim -= dropped
             pieces.append(out)
+        stream.position += audio.shape[1]
         if len(pieces) == 1:
             return pieces[0]
         return np.concatenate(pieces, axis=1) if pieces else np.zeros((audio.shape[0], 0))
@@ -362,6 +413,11 @@ class Plugin:
     # -- what subclasses provide -----------------------------------------------------------
     def _latency_for(self, sample_rate: float) -> int:
         return 0
+
+    def _automation_grid(self, dsp_state: Any) -> int:
+        """Grid of automation changes in samples: the STFT hop of a spectral DSP state (one
+        ``stft`` attribute with a ``hop_size``), else 32 samples. Override to choose another."""
+        return _automation.grid_for(dsp_state)
 
     def _create_state(self, sample_rate: float, num_channels: int,
                       values: Mapping[str, Value]) -> Any:

@@ -47,6 +47,7 @@ from typing import Any, Iterable, Iterator, Sequence, Union, overload
 import numpy as np
 import pedalboard
 
+from . import automation as _automation
 from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_size, check_nonfinite_policy,
                    check_sample_rate, detect_layout, from_channels_first,
                    replace_or_reject_nonfinite, to_channels_first)
@@ -75,6 +76,10 @@ class _NativeSegment:
         self._latency: dict[float, int] = {}
         self._prefix_pending = False  # the next block gets the silence prefix
         self._to_trim = 0  # output of the silence prefix still to drop
+        # automation bound by the top-level host at stream start: [(plugin, property, envelope)]
+        self.lanes: list[tuple[pedalboard.Plugin, str, Any]] | None = None
+        self._position = 0  # input samples fed since the stream began (automation's clock)
+        self._set: dict[tuple[int, str], Any] = {}  # last value set per (plugin id, property)
 
     def reset(self) -> None:
         self.board.reset()
@@ -106,8 +111,12 @@ class _NativeSegment:
         if start:
             self.get_latency_samples(sample_rate)  # measure before the stream, never during it
             self.reset()
+            self._position, self._set = 0, {}
         if n == 0:
             return audio
+        if self.lanes:
+            return self._process_automated(audio, sample_rate, buffer_size)
+        self._position += n
         if self._prefix_pending:
             audio = np.concatenate([np.zeros((channels, buffer_size), np.float32), audio], axis=1)
             self._to_trim, self._prefix_pending = buffer_size, False
@@ -116,6 +125,54 @@ class _NativeSegment:
                 f"pedalboard cannot read a block of {n} sample(s) with {channels} channels; stream "
                 f"blocks of at least {channels} samples through a Chain holding native plugins.")
         out = self.board.process(audio if channels > 1 else audio[0], sample_rate,
+                                 buffer_size=buffer_size, reset=False)
+        out = out if out.ndim == 2 else out[None, :]
+        if self._to_trim:
+            dropped = min(self._to_trim, out.shape[1])
+            out, self._to_trim = out[:, dropped:], self._to_trim - dropped
+        return out
+
+    def _apply_lanes(self, position: int, sample_rate: float) -> None:
+        """Set every automated property to its envelope's value at ``position`` (if it changed)."""
+        for plugin, name, envelope in self.lanes or ():
+            value = _automation.native_value(plugin, name, envelope.value_at(position, sample_rate))
+            key = (id(plugin), name)
+            if key not in self._set or self._set[key] != value:
+                setattr(plugin, name, value)
+                self._set[key] = value
+
+    def _process_automated(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
+        """Like the plain path, with the block cut into automation cells (``plugin/automation.py``)
+        and the natives' properties set before each. A piece shorter than the channel count,
+        which pedalboard cannot read, joins the piece before it (its change lands that late)."""
+        channels, n = audio.shape
+        pieces = _automation.sub_blocks([lane[2] for lane in self.lanes or ()], self._position, n,
+                                        _automation.GRID_SAMPLES, buffer_size, sample_rate)
+        merged: list[list[int]] = []
+        for offset, length, cell in pieces:
+            if merged and (length < channels or merged[-1][1] < channels):
+                merged[-1][1] += length
+            else:
+                merged.append([offset, length, cell])
+        if self._prefix_pending:
+            self._apply_lanes(0, sample_rate)
+            self._prefix_pending = False
+            self._to_trim = buffer_size
+            self._run_board(np.zeros((channels, buffer_size), np.float32), sample_rate, buffer_size)
+        elif channels > 1 and n < channels:
+            raise ValueError(
+                f"pedalboard cannot read a block of {n} sample(s) with {channels} channels; stream "
+                f"blocks of at least {channels} samples through a Chain holding native plugins.")
+        outs = []
+        for offset, length, cell in merged:
+            self._apply_lanes(cell, sample_rate)
+            outs.append(self._run_board(audio[:, offset:offset + length], sample_rate, buffer_size))
+        self._position += n
+        return np.concatenate(outs, axis=1) if len(outs) > 1 else outs[0]
+
+    def _run_board(self, audio: np.ndarray, sample_rate: float, buffer_size: int) -> np.ndarray:
+        """One streamed board call; the aligned part of its output (the prefix's is dropped)."""
+        out = self.board.process(audio if audio.shape[0] > 1 else audio[0], sample_rate,
                                  buffer_size=buffer_size, reset=False)
         out = out if out.ndim == 2 else out[None, :]
         if self._to_trim:
@@ -136,6 +193,25 @@ class _Host:
         self._stream: tuple[float, int] | None = None  # (sample_rate, channels) of the open stream
         self._owed = 0  # leading silence still to emit when compensate_latency is False
         self._on_nonfinite = "raise"
+        #: Extra labels for members, ``{name: member}`` (a preset member's ``"name"``); automation
+        #: and MIDI maps may name members by these or by their automatic labels.
+        self.names: dict[str, Any] = {}
+        self._automation: Any = None
+        #: A ``hushboard.plugin.midi.MidiMap`` kept with the chain (presets save it).
+        self.midi_map: Any = None
+
+    @property
+    def automation(self) -> Any:
+        """Envelopes for members' parameters, keyed ``(member, parameter)`` (``hushboard.Automation``).
+
+        A member is the object, a top-level index or a label (``"compressor"``, ``"hum_remover_2"``,
+        a name from ``names``). Assigning checks members, parameter names and values.
+        """
+        return self._automation
+
+    @automation.setter
+    def automation(self, automation: Any) -> None:
+        self._automation = _automation.check_host_automation(self, automation)
 
     @property
     def on_nonfinite(self) -> str:
@@ -154,7 +230,7 @@ class _Host:
         """A fresh stream through every member, flushed with the total latency of silence and
         trimmed: exactly what streaming the same audio gives, tails included."""
         segment = self._single_native_segment()
-        if segment is not None:  # the very call pedalboard.Pedalboard would make: same samples
+        if segment is not None and not segment.lanes:  # the very call pedalboard.Pedalboard would make
             return segment._process_whole(audio, sample_rate, buffer_size)
         channels, n = audio.shape
         out = self._process_aligned(audio, sample_rate, buffer_size, start=True)
@@ -199,6 +275,8 @@ class _Host:
         array = as_float_array(input_array)
         if reset:
             self._stream = None
+        if self._stream is None:  # a stream starts: hand the tree's automation to its members
+            _automation.bind(self)
         layout = None
         if array.ndim == 2:
             continuing = self._stream[1] if self._stream else None
@@ -249,7 +327,7 @@ class _Host:
         if reset or stream is None or self._owed or not isinstance(input_array, np.ndarray):
             return None
         segment = self._single_native_segment()
-        if segment is None or segment._to_trim or segment._prefix_pending or \
+        if segment is None or segment._to_trim or segment._prefix_pending or segment.lanes or \
                 sample_rate != stream[0] or input_array.dtype != np.float32:
             return None
         channels = stream[1]
