@@ -191,6 +191,22 @@ _worker_queue: Any = None
 def _init_local_worker(queue: Any) -> None:
     global _worker_queue
     _worker_queue = queue
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when its parent dies (kill -9 included), so an
+    idle pool worker never outlives a killed batch; elsewhere the per-block pid poll remains."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG = 1
+    except OSError:
+        pass
 
 
 def _local_worker(task: Task, spec: ProcessorSpec, options: OutputOptions) -> Result:
