@@ -4,7 +4,7 @@ The clip (``presets/demo/``, sources in its LICENSE.md) is speech AND music as t
 recorded fan-and-hum ambience as the noise, mixed here at ``--snr-db``. The chain is what a
 podcast or stream engineer would build::
 
-    pedalboard.HighpassFilter -> hushboard.HumRemover -> hushboard <best denoiser>
+    pedalboard.Gain -> hushboard <best denoiser>
         -> pedalboard.Compressor -> pedalboard.Limiter
 
 It is streamed in 512-sample blocks with ``reset=False`` (as a live host would) and the report
@@ -28,7 +28,7 @@ from .registry import PLUGINS
 SR = 48000
 BLOCK = 512
 #: Denoisers in order of preference: the demo uses the first one that is installed.
-PREFERRED_DENOISERS = ("MusicAwareDenoiser", "NeuralDenoiser", "NoiseSuppressor", "WienerDenoiser")
+PREFERRED_DENOISERS = ("MusicAwareDenoiser", "NoiseSuppressor", "WienerDenoiser")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,19 +47,15 @@ def load_clip(name: str) -> np.ndarray:
 
 
 def denoising_stages() -> list:
-    """HumRemover plus the best installed broadband denoiser."""
-    from .hum_remover import HumRemover
-
-    stages: list = [HumRemover(mains_hz="auto")]
+    """The best installed broadband denoiser (the clip's hum is not mains hum: no HumRemover)."""
     for name in PREFERRED_DENOISERS:
         if name in PLUGINS:
-            stages.append(PLUGINS.get(name)())
-            break
-    return stages
+            return [PLUGINS.get(name)()]
+    return []
 
 
 def build_chain(stages: list) -> Chain:
-    return Chain([pedalboard.HighpassFilter(cutoff_frequency_hz=40.0), *stages,
+    return Chain([pedalboard.Gain(gain_db=0.0), *stages,
                   pedalboard.Compressor(threshold_db=-24.0, ratio=3.0, attack_ms=5.0, release_ms=120.0),
                   pedalboard.Limiter(threshold_db=-1.0)])
 

@@ -1,0 +1,39 @@
+"""Metric functions on cases with known answers."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from hushboard.models import metrics
+
+
+def test_si_sdr_of_a_scaled_copy_is_very_high():
+    s = np.random.default_rng(0).standard_normal(48000)
+    assert metrics.si_sdr(0.3 * s, s) > 100
+
+
+def test_si_sdr_with_10_db_of_white_noise_is_10_db():
+    rng = np.random.default_rng(1)
+    s = rng.standard_normal(480000)
+    noise = rng.standard_normal(480000) * np.sqrt(np.mean(s ** 2) / 10)
+    assert metrics.si_sdr(s + noise, s) == pytest.approx(10.0, abs=0.5)
+
+
+def test_si_sdr_improvement_and_length_check():
+    rng = np.random.default_rng(2)
+    s = rng.standard_normal(10000)
+    noisy = s + rng.standard_normal(10000)
+    assert metrics.si_sdr_improvement(s, noisy, s) > 50
+    with pytest.raises(ValueError, match="equal lengths"):
+        metrics.si_sdr(s[:-1], s)
+
+
+def test_noise_attenuation_per_band():
+    rng = np.random.default_rng(3)
+    noise = rng.standard_normal(48000)
+    assert metrics.noise_attenuation_db(noise, 0.1 * noise, 48000) == pytest.approx(20.0, abs=1e-6)
+    spectrum = np.fft.rfft(noise)
+    spectrum[np.fft.rfftfreq(48000, 1 / 48000) >= 8000] *= 0.01  # -40 dB above 8 kHz only
+    lowpassed = np.fft.irfft(spectrum, n=48000)
+    assert metrics.noise_attenuation_db(noise, lowpassed, 48000, low_hz=8000) == pytest.approx(40.0, abs=0.1)
+    assert metrics.noise_attenuation_db(noise, lowpassed, 48000, high_hz=8000) == pytest.approx(0.0, abs=0.1)
