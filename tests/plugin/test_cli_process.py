@@ -221,3 +221,35 @@ def test_memory_flat_in_file_length(tmp_path: Path) -> None:
     short = _peak_rss_kb(tmp_path / "short.wav", tmp_path / "short_out.wav")
     long = _peak_rss_kb(tmp_path / "long.wav", tmp_path / "long_out.wav")
     assert long - short < 6 * 1024, f"peak RSS grew by {(long - short) / 1024:.1f} MB"
+
+
+@pytest.mark.parametrize("name", ["podcast-voice", "mastering-hiss"])
+def test_process_with_a_factory_preset_equals_the_loaded_chain(tmp_path: Path, name: str,
+                                                               capsys: pytest.CaptureFixture) -> None:
+    audio = noisy_stereo(1.0).astype(np.float32)
+    src = write(tmp_path / "in.wav", audio)
+    key = "NoiseSuppressor.reduction_db" if name == "podcast-voice" else "reduction_db"
+    if name == "podcast-voice":  # two members have reduction_db: a bare key is refused
+        assert main(["process", str(src), str(tmp_path / "x.wav"), "--preset", name,
+                     "--set", "reduction_db=9"]) == 2
+        assert "reduction_db" in capsys.readouterr().err and not (tmp_path / "x.wav").exists()
+    assert main(["process", str(src), str(tmp_path / "out.wav"), "--preset", name,
+                 "--bit-depth", "float", "--set", f"{key}=9"]) == 0
+    out, rate, _ = read(tmp_path / "out.wav")
+    chain = hushboard.load_preset(name)
+    spec = ProcessorSpec(name, None, ((key, "9"),))
+    expected = spec.build()(audio, SR)
+    assert rate == SR and out.shape == audio.shape
+    np.testing.assert_allclose(out, expected, atol=1e-6, rtol=0)
+    assert not np.allclose(expected, chain(audio, SR), atol=1e-4)  # --set changed the preset
+
+
+def test_process_with_a_preset_file(tmp_path: Path) -> None:
+    preset = tmp_path / "mine.json"
+    hushboard.save_preset(hushboard.Chain([hushboard.HumRemover(mains_hz="50")]), preset)
+    audio = noisy_stereo(0.5).astype(np.float32)
+    src = write(tmp_path / "in.wav", audio)
+    assert main(["process", str(src), str(tmp_path / "out.wav"), "--preset", str(preset),
+                 "--bit-depth", "float"]) == 0
+    out, _, _ = read(tmp_path / "out.wav")
+    np.testing.assert_allclose(out, hushboard.HumRemover(mains_hz="50")(audio, SR), atol=1e-6, rtol=0)
