@@ -59,10 +59,55 @@ def mix_ramp(state: DryWetState, target: float, n: int) -> np.ndarray | float:
     return ramp
 
 
-def combine(state: DryWetState, dry: np.ndarray, wet: np.ndarray, mix: float, output: str) -> np.ndarray:
-    """Aligned ``denoised`` or ``removed`` signal from undelayed ``dry`` and delayed ``wet``."""
+def slew_limit(curve: np.ndarray, start: float, max_step: float) -> np.ndarray:
+    """``curve`` ``(n,)`` followed sample by sample but never moving more than ``max_step`` per
+    sample from the previous output (which starts at ``start``): smooth parts pass exactly, a
+    jump becomes a straight ramp that rejoins the curve. Vectorised per event (jump), not per
+    sample."""
+    out = np.empty_like(curve)
+    n, i, previous = curve.shape[0], 0, start
+    tolerance = max_step * (1 + 1e-9)
+    while i < n:
+        rest = curve[i:]
+        steps = np.abs(np.diff(rest, prepend=previous))
+        jump = int(np.argmax(steps > tolerance)) if (steps > tolerance).any() else rest.shape[0]
+        out[i:i + jump] = rest[:jump]
+        i += jump
+        if i == n:
+            break
+        previous = out[i - 1] if i else previous
+        direction = np.sign(curve[i] - previous)
+        ramp = previous + direction * max_step * np.arange(1, n - i + 1)
+        reached = direction * (curve[i:] - ramp) <= 0
+        length = int(np.argmax(reached)) if reached.any() else n - i
+        out[i:i + length] = ramp[:length]
+        i += length
+        previous = out[i - 1]
+    return out
+
+
+def mix_curve(state: DryWetState, curve: np.ndarray) -> np.ndarray:
+    """Per-sample mix from an automation curve ``(n,)``: followed exactly where it moves no
+    faster than a full-scale change per ``RAMP_S``; a step becomes the same 20 ms linear ramp a
+    fader move gets (:func:`slew_limit`), never a click."""
+    amount = slew_limit(curve, state.mix, 1.0 / state.ramp_samples)
+    state.mix = float(amount[-1]) if amount.size else state.mix
+    state.target = float("nan")
+    return amount
+
+
+def combine(state: DryWetState, dry: np.ndarray, wet: np.ndarray, mix: float | np.ndarray,
+            output: str) -> np.ndarray:
+    """Aligned ``denoised`` or ``removed`` signal from undelayed ``dry`` and delayed ``wet``.
+
+    ``mix`` is one value (changes ramp linearly over ``RAMP_S``) or, under automation, one value
+    per sample ``(n,)`` (slew-limited by :func:`mix_curve`).
+    """
     aligned = delay_dry(state, dry)
-    amount = mix_ramp(state, float(mix), dry.shape[1])
+    if isinstance(mix, np.ndarray):
+        amount = mix_curve(state, mix)
+    else:
+        amount = mix_ramp(state, float(mix), dry.shape[1])
     if output == "removed":
         return amount * (aligned - wet)
     return aligned + amount * (wet - aligned)

@@ -161,6 +161,29 @@ class Envelope:
             return float(v0 * (v1 / v0) ** frac)
         return float(v0 + (v1 - v0) * frac)
 
+    def curve_at(self, start: int, n: int, sample_rate: float) -> np.ndarray:
+        """Values at samples ``start .. start + n - 1`` of a numeric envelope, ``(n,)`` float64:
+        :meth:`value_at` vectorised, for sample-domain parameters (``Param.per_sample``)."""
+        times = self._times(sample_rate)
+        values = np.array([float(v) for _, v in self.points])
+        pos = np.arange(start, start + n, dtype=np.float64)
+        if self.repeat == "loop":
+            period = times[-1] - times[0]
+            pos = np.where(pos >= times[-1], times[0] + (pos - times[0]) % period, pos)
+        index = np.searchsorted(times, pos, side="right") - 1
+        inside = (index >= 0) & (index < len(times) - 1)
+        left = values[np.clip(index, 0, len(values) - 1)]
+        if self.curve == "step" or not inside.any():
+            return np.where(index < 0, values[0], left)
+        i = np.clip(index, 0, len(times) - 2)
+        t0, t1, v0, v1 = times[i], times[i + 1], values[i], values[i + 1]
+        frac = np.where(t1 > t0, (pos - t0) / np.where(t1 > t0, t1 - t0, 1.0), 0.0)
+        if self.curve == "exponential":
+            between = v0 * (v1 / v0) ** frac
+        else:
+            between = v0 + (v1 - v0) * frac
+        return np.where(index < 0, values[0], np.where(inside, between, left))
+
     def change_points(self, start: int, stop: int, sample_rate: float) -> list[int]:
         """Sorted sample positions in ``[start, stop)`` where a segment begins (first sample at or
         after each breakpoint's time), repeated every period for a looping envelope."""

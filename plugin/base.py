@@ -383,7 +383,9 @@ class Plugin:
         """Feed ``audio`` through the DSP in blocks; return the aligned (trimmed) output.
 
         With automation, blocks are cut at the envelopes' breakpoints and at a fixed grid of
-        stream positions, and each piece gets the values of its cell (``plugin/automation.py``).
+        stream positions, and each piece gets the values of its cell (``plugin/automation.py``);
+        a sample-domain parameter (``Param.per_sample``, e.g. ``mix``) gets its envelope sample
+        by sample, as an array.
         """
         lanes = self._active_lanes()
         if lanes is None:
@@ -399,6 +401,10 @@ class Plugin:
             values = self._values_snapshot()
             if lanes is not None:
                 values = _automation.values_at(lanes, self._specs, values, cell, stream.sample_rate)
+                for name, envelope in lanes.items():
+                    if self._specs[name].per_sample:  # e.g. mix: one value per sample
+                        values[name] = envelope.curve_at(stream.position + start, length,
+                                                         stream.sample_rate)
             out = self._process_block(stream.dsp, block, values)
             if stream.to_trim:
                 dropped = min(stream.to_trim, out.shape[1])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .parameter import Param
 
-MIX = Param("mix", 1.0, 0.0, 1.0,
+MIX = Param("mix", 1.0, 0.0, 1.0, per_sample=True,
             doc="Wet/dry balance: 0 passes the input unchanged, 1 is fully processed.")
 OUTPUT = Param("output", "denoised", choices=("denoised", "removed"),
                doc="'denoised' plays the result; 'removed' plays only what is taken out.")

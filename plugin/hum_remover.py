@@ -49,7 +49,7 @@ class HumRemover(Plugin):
         hum, mixer = state
         hum_filter.update_settings(hum, _settings(values))
         wet = hum_filter.process_block(hum, block, str(values["mains_hz"]))
-        return dry_wet.combine(mixer, block, wet, float(values["mix"]), str(values["output"]))
+        return dry_wet.combine(mixer, block, wet, values["mix"], str(values["output"]))
 
 
 def _settings(values: Mapping[str, Value]) -> hum_filter.HumSettings:

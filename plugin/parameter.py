@@ -47,6 +47,8 @@ class Param:
         choices: allowed string values, for a discrete choice parameter.
         step: numeric grid (``1`` for integers); ``None`` for continuous.
         scale: ``"linear"`` or ``"log"`` mapping to ``raw_value`` (see module docstring).
+        per_sample: a sample-domain parameter (``mix``): under automation the plugin receives
+            one value per sample (an array) instead of one per block.
     """
 
     name: str
@@ -58,6 +60,7 @@ class Param:
     choices: tuple[str, ...] | None = None
     step: float | None = None
     scale: str = "linear"
+    per_sample: bool = False
 
     def __post_init__(self) -> None:
         if not self.doc:

@@ -142,7 +142,7 @@ class SpectralDenoiser(Plugin, register=False):
                        values: Mapping[str, Value]) -> np.ndarray:
         wet = state.stft.process(state.stft_state, block,
                                  lambda spectra: self._apply_gains(state, spectra, values))
-        return dry_wet.combine(state.mixer, block, wet, float(values["mix"]), str(values["output"]))
+        return dry_wet.combine(state.mixer, block, wet, values["mix"], str(values["output"]))
 
     def _noise_update_factors(self, state: SpectralState, power: np.ndarray,
                               values: Mapping[str, Value]) -> np.ndarray:

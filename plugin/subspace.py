@@ -45,4 +45,4 @@ class SubspaceDenoiser(Plugin):
         geometry, sample_rate, denoiser, mixer = state
         floor = 10.0 ** (-float(values["reduction_db"]) / 20.0)
         wet = subspace.process_block(denoiser, block, geometry, sample_rate, floor)
-        return dry_wet.combine(mixer, block, wet, float(values["mix"]), str(values["output"]))
+        return dry_wet.combine(mixer, block, wet, values["mix"], str(values["output"]))

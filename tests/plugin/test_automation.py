@@ -130,6 +130,10 @@ def test_automated_mix_ramp_is_sample_accurate_and_click_free():
     own = np.abs(np.diff(hum, 2)).max()  # 0.5 * (2 pi 60 / 48000)^2 = 3.1e-5
     ramp = out[onset - 100: onset + 24000 + 2400]
     assert np.abs(np.diff(ramp, 2)).max() < 2 * own  # a 1/750 stair on 0.5 would be 6.7e-4 = 21x own
+    # per sample: during the ramp out[t] = (1 - mix(t)) * hum[t] + mix(t) * (residual hum, -60 dB)
+    t_ramp = np.arange(onset + 2400, onset + 24000)
+    mix = (t_ramp - onset) / 24000
+    np.testing.assert_allclose(out[t_ramp], (1 - mix) * hum[t_ramp], atol=2e-3 * 0.5)
     settled = out[onset + 24000 + 2400: 79000]
     assert np.abs(settled).max() < 0.01 * 0.5  # fully wet: hum down > 40 dB
     # the jump back to dry at sample 80000 becomes dry_wet's 20 ms linear ramp: its kinks are
