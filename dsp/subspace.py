@@ -54,9 +54,10 @@ References:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 VECTOR_S = 64 / 48000  # K: 64 samples at 48 kHz; an eigh of 64 x 64 costs ~0.1 ms
 GROUP_VECTORS = 24  # M: vectors sharing one filter, 16 ms at 48 kHz (speech is quasi-stationary)
@@ -101,6 +102,9 @@ class SubspaceState:
         smoothed: smoothed low-half eigenvalue mean ``(channels,)``; minimum, candidate: the
             running minimum and the next window's candidate; clock: groups into the window.
         started: whether ``smoothed`` holds a value yet.
+        blas: limits LAPACK to one thread while decomposing: many 64 x 64 problems gain
+            nothing from threads, and on a busy machine threaded BLAS ran 15-100x slower here
+            (oversubscription).
     """
 
     input_tail: np.ndarray
@@ -112,6 +116,7 @@ class SubspaceState:
     candidate: np.ndarray
     clock: int = 0
     started: bool = False
+    blas: ThreadpoolController = field(default_factory=ThreadpoolController)
 
 
 def init_state(geometry: Geometry, num_channels: int) -> SubspaceState:
@@ -176,7 +181,8 @@ def track_noise(state: SubspaceState, statistic: np.ndarray, geometry: Geometry,
 def tdc_filters(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
                 sample_rate: float, floor: float) -> np.ndarray:
     """TDC filters ``H`` ``(channels, groups, K, K)`` for ``(channels, groups, window)`` windows."""
-    eigenvalues, vectors = np.linalg.eigh(covariances(windows, geometry))  # ascending
+    with state.blas.limit(limits=1, user_api="blas"):
+        eigenvalues, vectors = np.linalg.eigh(covariances(windows, geometry))  # ascending
     statistic = eigenvalues[..., : geometry.vector // 2].mean(axis=-1)
     sigma2 = track_noise(state, statistic, geometry, sample_rate)[..., None]
     signal = np.maximum(eigenvalues - sigma2, 0.0)
