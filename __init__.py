@@ -14,12 +14,15 @@ from .plugin.spectral_subtraction import SpectralSubtraction
 from .plugin.wiener import WienerDenoiser
 from .plugin.noise_suppressor import NoiseSuppressor
 from .plugin.subspace import SubspaceDenoiser
+from .plugin.music_detector import MusicDetector
+from .plugin.music_aware import MusicAwareDenoiser
 from .plugin.automation import Automation, Envelope
 from .plugin.midi import MidiMap, midi_file_to_automation
 from .plugin.presets import PresetError, load_external_plugin, load_preset, save_preset
 
 __all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover",
            "SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser",
+           "MusicDetector", "MusicAwareDenoiser",
            "Automation", "Envelope", "MidiMap", "midi_file_to_automation", "PresetError",
            "load_external_plugin", "load_preset", "save_preset"]
 __version__ = "0.1.0"

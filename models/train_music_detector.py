@@ -170,7 +170,7 @@ def evaluate(probabilities: np.ndarray, test_set: Examples,
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from .corpus_stems import stem_source  # the corpus recipe's stems by kind and split
+    from .stems import stem_source  # real speech, music and noise by kind and split
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent)

@@ -1,0 +1,158 @@
+"""Stems for training: real speech, music and noise from Debian packages, split by source file.
+
+A small, reproducible recipe (the audio is never committed):
+
+    python -m hushboard.models.stems build [--cache ~/.cache/hushboard/stems]
+
+downloads the packages below with ``apt-get download`` (no root install), unpacks them with
+``dpkg -x``, decodes every file to 48 kHz mono float32 with the ffmpeg binary of PyPI's
+``imageio-ffmpeg`` (Opus and Vorbis), removes DC and infrasound (zero-phase 20 Hz high-pass),
+and stores one ``.npy`` per kind and split plus a
+``manifest.json`` (package, file, license from the package's copyright file, seconds, split).
+A file's split is fixed by a hash of its path (80 % train, 10 % validation, 10 % test), so no
+source file is in two splits and rebuilding gives the same split.
+
+| kind | package | what |
+|---|---|---|
+| speech | klettres-data | letters, syllables and words read by native speakers, ~20 languages |
+| music | warzone2100-music, wesnoth-1.16-music | orchestral/electronic soundtracks, 48/44.1 kHz |
+| noise | ufoai-sound | recorded ambiences: machinery, ventilation, rain, wind, crowds, fire |
+
+``stem_source(split)`` gives the training recipes a ``take(kind, rng, n)`` function that cuts a
+random ``n``-sample excerpt of one kind from that split.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+SR = 48000
+KINDS = ("speech", "music", "noise")
+SPLITS = ("train", "validation", "test")
+PACKAGES = {"speech": ("klettres-data",), "music": ("warzone2100-music", "wesnoth-1.16-music"),
+            "noise": ("ufoai-sound",)}
+HIGHPASS_HZ = 20.0  # zero-phase: below the audio band, so nothing audible changes
+MAX_SECONDS_PER_FILE = 90.0  # long tracks are cut, so no single track dominates a kind
+
+
+def default_cache() -> Path:
+    return Path(os.environ.get("HUSHBOARD_CACHE", Path.home() / ".cache" / "hushboard")) / "stems"
+
+
+def split_of(name: str) -> str:
+    """Stable split of a source file by the hash of its package path."""
+    bucket = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) % 10
+    return "test" if bucket == 0 else "validation" if bucket == 1 else "train"
+
+
+def decode(data: bytes, ffmpeg: str) -> np.ndarray:
+    """Any audio file's bytes -> float32 mono at 48 kHz (ffmpeg reads from stdin), without DC
+    and infrasound (some packaged recordings carry a DC offset of 0.4 full scale)."""
+    from scipy import signal
+
+    result = subprocess.run([ffmpeg, "-v", "error", "-i", "pipe:0", "-f", "f32le", "-ac", "1",
+                             "-ar", str(SR), "pipe:1"], input=data, capture_output=True, check=True)
+    audio = np.frombuffer(result.stdout, np.float32).astype(np.float64)
+    if audio.size < 64:
+        return audio.astype(np.float32)
+    audio -= audio.mean()
+    sos = signal.butter(2, HIGHPASS_HZ, "highpass", fs=SR, output="sos")
+    return signal.sosfiltfilt(sos, audio).astype(np.float32)
+
+
+def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of every audio file of an unpacked package (zip/pk3 archives opened)."""
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".ogg", ".opus", ".wav", ".flac"):
+            if package == "klettres-data" or "music" in package:
+                yield str(path.relative_to(root)), path.read_bytes()
+        elif path.suffix == ".pk3" and package == "ufoai-sound":
+            with zipfile.ZipFile(path) as archive:
+                for name in sorted(archive.namelist()):
+                    if name.startswith("sound/ambience/") and name.endswith(".ogg"):
+                        yield f"{path.name}:{name}", archive.read(name)
+
+
+def license_of(root: Path, package: str) -> str:
+    copyright_file = root / "usr/share/doc" / package / "copyright"
+    lines = copyright_file.read_text(errors="replace").splitlines() if copyright_file.exists() else []
+    found = [line.split(":", 1)[1].strip() for line in lines if line.startswith("License:")]
+    return found[0] if found else "see the package's copyright file"
+
+
+def build(cache: Path) -> dict:
+    """Download, decode and split every package; write the ``.npy`` stems and the manifest."""
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    cache.mkdir(parents=True, exist_ok=True)
+    collected: dict[tuple[str, str], list[np.ndarray]] = {(k, s): [] for k in KINDS for s in SPLITS}
+    manifest = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind, packages in PACKAGES.items():
+            for package in packages:
+                subprocess.run(["apt-get", "download", package], cwd=tmp, check=True,
+                               capture_output=True)
+                deb = next(Path(tmp).glob(f"{package}_*.deb"))
+                root = Path(tmp) / package
+                subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
+                license_text = license_of(root, package)
+                for name, data in package_files(root, package):
+                    audio = decode(data, ffmpeg)[: int(MAX_SECONDS_PER_FILE * SR)]
+                    if audio.size < SR // 10 or not np.isfinite(audio).all():
+                        continue
+                    split = split_of(f"{package}/{name}")
+                    collected[(kind, split)].append(audio)
+                    manifest.append({"kind": kind, "package": package, "file": name, "split": split,
+                                     "seconds": round(audio.size / SR, 3), "license": license_text})
+                deb.unlink()
+    for (kind, split), pieces in collected.items():
+        joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+        np.save(cache / f"{kind}-{split}.npy", joined)
+    summary = {"sample_rate": SR, "files": manifest,
+               "minutes": {f"{k}-{s}": round(sum(p.size for p in collected[(k, s)]) / SR / 60, 1)
+                           for k in KINDS for s in SPLITS}}
+    (cache / "manifest.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def stem_source(split: str, cache: Path | None = None) -> Callable[[str, np.random.Generator, int], np.ndarray]:
+    """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``."""
+    cache = cache or default_cache()
+    stems = {}
+    for kind in KINDS:
+        path = cache / f"{kind}-{split}.npy"
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: build the stems first with "
+                                    "`python -m hushboard.models.stems build`")
+        stems[kind] = np.load(path, mmap_mode="r")
+
+    def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        audio = stems[kind]
+        start = int(rng.integers(0, max(audio.shape[0] - n, 1)))
+        return np.array(audio[start:start + n], dtype=np.float64)
+
+    return take
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["build"])
+    parser.add_argument("--cache", type=Path, default=None)
+    args = parser.parse_args(argv)
+    summary = build(args.cache or default_cache())
+    print(json.dumps(summary["minutes"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
