@@ -136,6 +136,17 @@ def check_nonfinite_policy(policy: Any) -> str:
     return policy
 
 
+class NonfinitePolicy:
+    """The ``on_nonfinite`` attribute of plugins and chains: what NaN/Inf input does,
+    ``"raise"`` (default, ``ValueError``) or ``"zero"`` (treated as silence); validated on set."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        return self if obj is None else obj._on_nonfinite
+
+    def __set__(self, obj: Any, policy: str) -> None:
+        obj._on_nonfinite = check_nonfinite_policy(policy)
+
+
 def replace_or_reject_nonfinite(audio: np.ndarray, policy: str) -> np.ndarray:
     """Raise ``ValueError`` on NaN/Inf (policy ``"raise"``) or zero them (policy ``"zero"``)."""
     # A sum is ~10x cheaper than isfinite().all(); it can only overflow for absurd levels, in
@@ -219,14 +230,7 @@ class Plugin:
                 f"{type(self).__name__} has no parameter {name!r}; parameters are {list(self._specs)}")
         object.__setattr__(self, name, value)
 
-    @property
-    def on_nonfinite(self) -> str:
-        """What NaN/Inf input does: ``"raise"`` (default, ``ValueError``) or ``"zero"`` (silence)."""
-        return self._on_nonfinite
-
-    @on_nonfinite.setter
-    def on_nonfinite(self, policy: str) -> None:
-        self._on_nonfinite = check_nonfinite_policy(policy)
+    on_nonfinite = NonfinitePolicy()
 
     @property
     def automation(self) -> Any:

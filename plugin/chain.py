@@ -48,7 +48,7 @@ import numpy as np
 import pedalboard
 
 from . import automation as _automation
-from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_size, check_nonfinite_policy,
+from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_size, NonfinitePolicy,
                    check_sample_rate, detect_layout, from_channels_first,
                    replace_or_reject_nonfinite, to_channels_first)
 
@@ -124,13 +124,7 @@ class _NativeSegment:
             raise ValueError(
                 f"pedalboard cannot read a block of {n} sample(s) with {channels} channels; stream "
                 f"blocks of at least {channels} samples through a Chain holding native plugins.")
-        out = self.board.process(audio if channels > 1 else audio[0], sample_rate,
-                                 buffer_size=buffer_size, reset=False)
-        out = out if out.ndim == 2 else out[None, :]
-        if self._to_trim:
-            dropped = min(self._to_trim, out.shape[1])
-            out, self._to_trim = out[:, dropped:], self._to_trim - dropped
-        return out
+        return self._run_board(audio, sample_rate, buffer_size)
 
     def _apply_lanes(self, position: int, sample_rate: float) -> None:
         """Set every automated property to its envelope's value at ``position`` (if it changed)."""
@@ -213,14 +207,7 @@ class _Host:
     def automation(self, automation: Any) -> None:
         self._automation = _automation.check_host_automation(self, automation)
 
-    @property
-    def on_nonfinite(self) -> str:
-        """What NaN/Inf input does when the chain holds hushboard plugins: ``"raise"`` or ``"zero"``."""
-        return self._on_nonfinite
-
-    @on_nonfinite.setter
-    def on_nonfinite(self, policy: str) -> None:
-        self._on_nonfinite = check_nonfinite_policy(policy)
+    on_nonfinite = NonfinitePolicy()
 
     # -- what Chain and Mix provide --------------------------------------------------------
     def get_latency_samples(self, sample_rate: float) -> int:
