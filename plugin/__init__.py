@@ -8,6 +8,7 @@ from . import spectral_subtraction  # noqa: F401  (registers SpectralSubtraction
 from . import wiener  # noqa: F401  (registers WienerDenoiser)
 from . import noise_suppressor  # noqa: F401  (registers NoiseSuppressor)
 from . import subspace  # noqa: F401  (registers SubspaceDenoiser)
+from . import neural_denoiser  # noqa: F401  (registers NeuralDenoiser)
 from . import music_detector  # noqa: F401  (registers MusicDetector)
 from . import music_aware  # noqa: F401  (registers MusicAwareDenoiser)
 

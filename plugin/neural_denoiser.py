@@ -1,0 +1,173 @@
+"""``NeuralDenoiser``: the article's Solution 2, a full-band 48 kHz neural denoiser (ONNX, no torch).
+
+    STFT (960/480 sqrt-Hann, ``dsp.stft``) -> shipped ONNX graph, one frame per call, all state
+    carried as explicit tensors -> effective per-bin complex gain G = E / Y -> optional post-filter
+    -> stereo link -> gain floor (``reduction_db``) -> G * Y -> ISTFT -> dry/wet (``dsp.dry_wet``)
+
+The graphs come from ``hushboard.models.export`` (features, network and target head inside; see
+``models/neural_denoiser.md`` for the shipped model's card). Whatever the target (mask or
+mapping), the plugin works on the effective gain ``G = E Y* / (|Y|^2 + eps)``, so every model
+gets the same controls:
+
+- ``reduction_db``: ``|G|`` is limited to ``[10^(-reduction_db / 20), 1]`` per bin, so no bin of
+  any frame is attenuated by more than ``reduction_db`` (the noisy signal is mixed back) and none
+  is amplified; ``reduction_db = 0`` returns the input for mask models.
+- ``post_filter``: PercepNet's gain sharpening ``g sin(pi g / 2)`` with energy compensation
+  ``(1 + b) g / (1 + b g^2 / g_sin^2)``, b = 0.02 (Valin et al., "A Perceptually-Motivated
+  Approach for Low-Complexity, Real-Time Enhancement of Fullband Speech", Interspeech 2020,
+  arXiv:2008.04259; DeepFilterNet uses the same post-filter): deeper cuts where the network is
+  unsure, the same loudness where it is sure.
+- ``link``: channels run as one batch through the graph; ``mean``/``min`` replace every channel's
+  ``|G|`` by the mean/min over channels (each keeps its own phase correction), so the stereo image
+  does not wander; ``off`` keeps per-channel gains.
+
+Latency: ``frame_size - 1`` = 959 samples (19.98 ms at 48 kHz), reported and compensated like
+every hushboard STFT plugin. The networks were trained at 48 kHz; at other rates the same
+960/480 framing is used, so the network hears frequencies scaled by ``rate / 48000`` (fine for
+44.1 kHz: -0.7 semitones).
+
+The graph is run one STFT frame per ``session.run``, whatever the block size, so the output is
+bit-identical for every blocking (the invariance test).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import numpy as np
+import onnxruntime
+
+from ..dsp import dry_wet
+from ..dsp.stft import StftState, StreamingStft
+from ..models.inference import make_session, shipped_model_path
+from .base import Plugin
+from .common import LINK, MIX, OUTPUT, REDUCTION_DB
+from .parameter import Param, Value
+
+#: Shipped models by name -> ONNX file inside ``hushboard/models`` (cards: ``models/*.md``).
+SHIPPED_MODELS: dict[str, str] = {"hushnet-s": "neural_denoiser_s.onnx"}
+
+MODEL = Param("model", "hushnet-s", choices=tuple(SHIPPED_MODELS),
+              doc="Which shipped network runs (see models/neural_denoiser.md); takes effect at the next reset.")
+POST_FILTER = Param("post_filter", False,
+                    doc="Sharpen the network's gains (PercepNet post-filter): deeper cuts between harmonics.")
+
+GAIN_EPS = 1e-12  # on |Y|^2 of a bin: below it the bin is silent and its gain irrelevant
+POST_FILTER_BETA = 0.02  # PercepNet/DeepFilterNet value: energy compensation of the sharpening
+
+
+@dataclass(frozen=True)
+class ShippedGraph:
+    """An onnxruntime session with its frame geometry and state layout (read from metadata)."""
+
+    session: onnxruntime.InferenceSession
+    frame_size: int
+    hop_size: int
+    sample_rate: int
+    state_names: tuple[str, ...]
+    state_shapes: tuple[tuple[int, ...], ...]  # without the batch dimension
+    config: dict
+
+    @classmethod
+    def load(cls, filename: str) -> "ShippedGraph":
+        session = make_session(shipped_model_path(filename))
+        meta = session.get_modelmeta().custom_metadata_map
+        inputs = [i for i in session.get_inputs() if i.name.startswith("state_in_")]
+        inputs.sort(key=lambda i: int(i.name.rsplit("_", 1)[1]))
+        shapes = tuple(tuple(int(d) for d in i.shape[1:]) for i in inputs)
+        return cls(session, int(meta["frame_size"]), int(meta["hop_size"]), int(meta["sample_rate"]),
+                   tuple(i.name for i in inputs), shapes, json.loads(meta["hushboard_config"]))
+
+    def initial_state(self, batch: int) -> list[np.ndarray]:
+        return [np.zeros((batch,) + shape, np.float32) for shape in self.state_shapes]
+
+
+def post_filter(gain: np.ndarray, beta: float = POST_FILTER_BETA) -> np.ndarray:
+    """PercepNet post-filter on gains in [0, 1] (see module docstring); returns gains in [0, 1]."""
+    sharpened = gain * np.sin(0.5 * np.pi * gain)
+    ratio = gain ** 2 / np.maximum(sharpened ** 2, 1e-20)
+    return np.minimum((1 + beta) * gain / (1 + beta * ratio), 1.0)
+
+
+def limit_gains(gain: np.ndarray, reduction_db: float, use_post_filter: bool, link: str) -> np.ndarray:
+    """Complex gains ``(channels, frames, bins)`` -> limited complex gains (module docstring)."""
+    magnitude = np.abs(gain)
+    phase = np.where(magnitude > 0, gain / np.maximum(magnitude, 1e-30), 1.0)
+    magnitude = np.minimum(magnitude, 1.0)
+    if use_post_filter:
+        magnitude = post_filter(magnitude)
+    if link != "off" and magnitude.shape[0] > 1:
+        shared = magnitude.mean(axis=0) if link == "mean" else magnitude.min(axis=0)
+        magnitude = np.broadcast_to(shared, magnitude.shape)
+    floor = 10.0 ** (-reduction_db / 20.0)
+    return np.maximum(magnitude, floor) * phase
+
+
+@dataclass
+class _NeuralState:
+    graph: ShippedGraph
+    stft: StreamingStft
+    stft_state: StftState
+    network_state: list[np.ndarray]
+    mixer: dry_wet.DryWetState
+
+
+class NeuralDenoiser(Plugin):
+    """Full-band neural noise reduction for speech AND music (see the module docstring).
+
+    Example:
+        >>> import numpy as np
+        >>> from hushboard.plugin.neural_denoiser import NeuralDenoiser
+        >>> denoiser = NeuralDenoiser(reduction_db=20.0)
+        >>> noisy = np.random.default_rng(0).normal(0, 0.01, 48000).astype(np.float32)
+        >>> denoiser(noisy, 48000).shape
+        (48000,)
+    """
+
+    PARAMETERS = (REDUCTION_DB, MIX, OUTPUT, POST_FILTER, LINK, MODEL)
+
+    def __init__(self, **parameters: Value) -> None:
+        self._graphs: dict[str, ShippedGraph] = {}
+        super().__init__(**parameters)
+
+    def _graph(self, name: str) -> ShippedGraph:
+        graph = self._graphs.get(name)
+        if graph is None:
+            graph = self._graphs[name] = ShippedGraph.load(SHIPPED_MODELS[name])
+        return graph
+
+    def _latency_for(self, sample_rate: float) -> int:
+        return self._graph(str(self._values["model"])).frame_size - 1
+
+    def _create_state(self, sample_rate: float, num_channels: int, values: Mapping[str, Value]) -> Any:
+        graph = self._graph(str(values["model"]))
+        stft = StreamingStft(graph.frame_size, graph.hop_size)
+        return _NeuralState(graph, stft, stft.init_state(num_channels), graph.initial_state(num_channels),
+                            dry_wet.init_state(num_channels, stft.latency_samples, float(values["mix"]),
+                                               sample_rate))
+
+    def _process_block(self, state: _NeuralState, block: np.ndarray, values: Mapping[str, Value]) -> np.ndarray:
+        def processor(spectra: np.ndarray) -> np.ndarray:  # (C, frames, bins) complex128
+            enhanced = self._run_frames(state, spectra)
+            gain = enhanced * np.conj(spectra) / (spectra.real ** 2 + spectra.imag ** 2 + GAIN_EPS)
+            gain = limit_gains(gain, float(values["reduction_db"]), bool(values["post_filter"]),
+                               str(values["link"]))
+            return gain * spectra
+
+        wet = state.stft.process(state.stft_state, block, processor)
+        # mix is a float, or one value per sample under automation (dsp.dry_wet handles both)
+        return dry_wet.combine(state.mixer, block, wet, values["mix"], str(values["output"]))
+
+    @staticmethod
+    def _run_frames(state: _NeuralState, spectra: np.ndarray) -> np.ndarray:
+        """The graph over ``(C, frames, bins)`` spectra, one frame per call; returns enhanced spectra."""
+        graph = state.graph
+        pairs = np.stack([spectra.real, spectra.imag], axis=-1).astype(np.float32)  # [C, F, bins, 2]
+        out = np.empty(spectra.shape, np.complex128)
+        for f in range(spectra.shape[1]):
+            feed = dict(zip(graph.state_names, state.network_state))
+            feed["spectrum"] = pairs[:, f: f + 1]
+            enhanced, *state.network_state = graph.session.run(None, feed)
+            out[:, f] = enhanced[:, 0, :, 0] + 1j * enhanced[:, 0, :, 1]
+        return out

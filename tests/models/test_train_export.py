@@ -1,0 +1,119 @@
+"""Training smoke runs (each target, each architecture, GAN) and ONNX export parity."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+
+from hushboard.models import train as trainer
+from hushboard.models.denoiser import Denoiser
+from hushboard.models.export import OnnxParityError, check_parity, export_onnx
+from hushboard.models.heads import HEADS
+from hushboard.models.networks import NETWORKS
+
+from tests.models.test_features_networks import SMALL
+
+TINY_DATA = {"pool_size": 3, "clip_seconds": 0.5, "crop_seconds": 0.3, "valid_size": 2}
+
+
+@pytest.fixture(scope="module")
+def data():
+    config = trainer.resolve_config({"model": {"target": "irm"}, "data": TINY_DATA})
+    return trainer.Data(config, None)
+
+
+def run(tmp_path, data, network, target, loss, steps=3, gan=None, stop_at=None):
+    config = {"seed": 0, "data": TINY_DATA, "model": {"features": {"name": "erb_df", "num_bands": 16, "df_bins": 8},
+              "network": {"name": network, **SMALL[network]}, "target": target},
+              "loss": loss, "gan": gan, "optim": {"steps": steps, "batch_size": 2, "lr": 3e-3},
+              "eval_every": steps}
+    return trainer.train(config, tmp_path, progress=False, data=data, stop_at=stop_at)
+
+
+SIGNAL_LOSS = {"terms": {"si_sdr": 1.0, "multi_resolution_stft": 1.0}, "on": "signal"}
+
+
+@pytest.mark.parametrize("target", list(HEADS))
+def test_each_target_trains(tmp_path, data, target):
+    loss = SIGNAL_LOSS if target == "waveform" else {"terms": {"mse": 1.0}, "on": "target"}
+    summary = run(tmp_path, data, "rnn", target, loss)
+    assert all(math.isfinite(v) for v in summary["last_losses"])
+    assert (tmp_path / "best.pt").is_file() and (tmp_path / "metrics.json").is_file()
+
+
+@pytest.mark.parametrize("network", list(NETWORKS))
+def test_each_network_trains_with_fusion_loss(tmp_path, data, network):
+    summary = run(tmp_path, data, network, "irm", SIGNAL_LOSS)
+    assert all(math.isfinite(v) for v in summary["last_losses"])
+
+
+def test_gan_wrapper_trains_any_generator(tmp_path, data):
+    summary = run(tmp_path, data, "crn", "psm", {"terms": {"log_mse": 1.0}, "on": "signal"},
+                  gan={"weight": 0.1, "channels": 4})
+    assert all(math.isfinite(v) for v in summary["last_losses"])
+
+
+def test_loss_decreases_when_overfitting_one_batch(tmp_path, data):
+    loss = {"terms": {"mse": 1.0}, "on": "target"}
+    config = trainer.resolve_config({"model": {"features": {"name": "log_magnitude"},
+                                               "network": {"name": "dnn", "hidden": 32}, "target": "irm"},
+                                     "loss": loss, "data": TINY_DATA})
+    torch.manual_seed(0)
+    model = Denoiser(**config["model"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    stft = trainer.Stft()
+    clean, noisy = data.batch(0, 0, 2)
+    values = []
+    for _ in range(15):
+        value, *_ = trainer.compute_loss(model, stft, config, clean, noisy)
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+        values.append(float(value))
+    assert values[-1] < 0.7 * values[0]
+
+
+def test_resume_continues_from_last_checkpoint(tmp_path, data):
+    first = run(tmp_path, data, "dnn", "irm", SIGNAL_LOSS, steps=4, stop_at=2)  # "interrupted"
+    resumed = run(tmp_path, data, "dnn", "irm", SIGNAL_LOSS, steps=4)
+    fresh = run(tmp_path / "fresh", data, "dnn", "irm", SIGNAL_LOSS, steps=4)
+    assert torch.load(tmp_path / "last.pt", weights_only=False)["step"] == 4
+    assert len(first["last_losses"]) == 2 and len(resumed["last_losses"]) == 2
+    assert resumed["last_losses"] == pytest.approx(fresh["last_losses"][2:], rel=1e-4)
+
+
+def test_config_errors_are_explained():
+    with pytest.raises(ValueError, match="loss.on = 'signal'"):
+        trainer.resolve_config({"model": {"target": "irm"}, "loss": {"terms": {"si_sdr": 1}, "on": "target"}})
+    with pytest.raises(KeyError, match="known"):
+        Denoiser({"name": "erb_df"}, {"name": "lstm"}, "irm")
+
+
+@pytest.mark.parametrize("network", list(NETWORKS))
+def test_onnx_frame_by_frame_equals_torch(tmp_path, network):
+    torch.manual_seed(0)
+    model = Denoiser({"name": "erb_df", "num_bands": 16, "df_bins": 8}, {"name": network, **SMALL[network]}, "irm")
+    path = export_onnx(model, tmp_path / "m.onnx")
+    assert check_parity(model, path, frames=12) <= 1e-4
+    config = json.loads(__import__("onnx").load(str(path)).metadata_props[0].value)
+    assert config == model.get_config()
+
+
+def test_parity_check_raises_on_mismatch(tmp_path):
+    torch.manual_seed(0)
+    model = Denoiser({"name": "log_magnitude"}, {"name": "rnn", "hidden": 8, "layers": 1}, "irm")
+    path = export_onnx(model, tmp_path / "m.onnx")
+    with torch.no_grad():
+        model.network.dense_out.bias += 1.0  # the file no longer matches the module
+    with pytest.raises(OnnxParityError):
+        check_parity(model, path, frames=4)
+
+
+def test_macs_count_matches_hand_count_for_a_gru_net():
+    from hushboard.models.complexity import macs_per_second
+
+    model = Denoiser({"name": "log_magnitude"}, {"name": "rnn", "hidden": 8, "layers": 1}, "irm")
+    per_frame = 481 * 8 + 3 * (8 + 8) * 8 + 8 * 481  # dense in, GRU gates, dense out
+    assert macs_per_second(model) == per_frame * 100

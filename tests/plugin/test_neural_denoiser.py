@@ -1,0 +1,117 @@
+"""NeuralDenoiser: shapes, the reduction_db limit, post-filter, link, output modes, no torch.
+
+Block-size invariance is covered for every registered plugin by test_invariance.py.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from hushboard.plugin.neural_denoiser import NeuralDenoiser
+from hushboard.plugin.neural_denoiser import SHIPPED_MODELS, limit_gains, post_filter
+from tests.conftest import speech_like
+
+SR = 48000
+
+
+def noisy(channels: int = 1, seconds: float = 1.0, seed: int = 0) -> np.ndarray:
+    n = int(SR * seconds)
+    rng = np.random.default_rng(seed)
+    rows = [speech_like(n, SR, seed) + 0.05 * rng.standard_normal(n) for _ in range(channels)]
+    return np.array(rows, dtype=np.float32)
+
+
+def frame_energies_db(x: np.ndarray, size: int = 960) -> np.ndarray:
+    frames = x[: len(x) // size * size].reshape(-1, size)
+    return 10 * np.log10((frames.astype(np.float64) ** 2).sum(1) + 1e-12)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_shapes_and_dtype(channels):
+    audio = noisy(channels)
+    out = NeuralDenoiser()(audio[0] if channels == 1 else audio, SR)
+    assert out.dtype == np.float32 and out.shape == (audio[0] if channels == 1 else audio).shape
+    assert np.isfinite(out).all()
+
+
+def test_latency_is_one_frame_minus_one_sample():
+    assert NeuralDenoiser().latency_samples == 959  # 19.98 ms at 48 kHz
+
+
+def test_reduction_db_limits_attenuation_of_every_frame():
+    audio = noisy()[0]
+    for limit in (3.0, 10.0):
+        out = NeuralDenoiser(reduction_db=limit)(audio, SR)
+        drop = frame_energies_db(audio) - frame_energies_db(out)
+        assert drop[2:-2].max() <= limit + 1.0  # +1 dB: overlap-add spreads a frame's gain
+
+
+def test_zero_reduction_passes_the_input():
+    audio = noisy()[0]
+    out = NeuralDenoiser(reduction_db=0.0)(audio, SR)
+    assert np.abs(out - audio).max() < 1e-5
+
+
+def test_removed_plus_denoised_is_the_input():
+    audio = noisy()[0]
+    denoised = NeuralDenoiser(output="denoised")(audio, SR)
+    removed = NeuralDenoiser(output="removed")(audio, SR)
+    assert np.abs(denoised + removed - audio).max() < 1e-5
+
+
+def test_limit_gains_bounds_magnitude_and_keeps_phase():
+    rng = np.random.default_rng(0)
+    gain = rng.uniform(0, 1.5, (2, 3, 481)) * np.exp(1j * rng.uniform(-3, 3, (2, 3, 481)))
+    limited = limit_gains(gain, 12.0, False, "off")
+    floor = 10 ** (-12 / 20)
+    assert np.abs(limited).min() >= floor - 1e-12 and np.abs(limited).max() <= 1 + 1e-12
+    assert np.allclose(np.angle(limited), np.angle(gain))
+    linked = np.abs(limit_gains(gain, 12.0, False, "min"))
+    assert np.allclose(linked[0], linked[1])
+    assert np.allclose(linked[0], np.maximum(np.minimum(np.abs(gain), 1).min(0), floor))
+
+
+def test_post_filter_sharpens_uncertain_gains_only():
+    g = np.linspace(0, 1, 101)
+    sharp = post_filter(g)
+    assert (sharp >= 0).all() and (sharp <= 1).all()
+    assert sharp[-1] == pytest.approx(1.0, abs=1e-9) and sharp[20] < g[20]
+
+
+def test_linked_stereo_treats_identical_channels_identically():
+    audio = np.repeat(noisy(1), 2, axis=0)
+    out = NeuralDenoiser(link="mean")(audio, SR)
+    assert np.array_equal(out[0], out[1])
+
+
+def test_every_shipped_model_loads():
+    for name in SHIPPED_MODELS:
+        assert NeuralDenoiser(model=name)(noisy()[0], SR).shape == (SR,)
+
+
+def test_inference_never_imports_torch():
+    code = ("import sys, numpy as np; "
+            "from hushboard.plugin.neural_denoiser import NeuralDenoiser; "
+            "NeuralDenoiser()(np.zeros(4800, np.float32), 48000); "
+            "assert 'torch' not in sys.modules, 'torch was imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_shipped_model_improves_held_out_mixtures():
+    from hushboard.models import synthetic_data
+
+    pool = synthetic_data.make_pool(seed=987_654, count=4, seconds=1.5)  # a seed no run trained on
+    clean, mixed, _ = synthetic_data.mix_from_pool(np.random.default_rng(3), pool, 4, SR,
+                                                   synthetic_data.SyntheticConfig(snr_db=(0.0, 10.0)))
+
+    def si_sdr(est, ref):
+        target = (est @ ref) / (ref @ ref) * ref
+        return 10 * np.log10((target @ target) / ((est - target) @ (est - target)))
+
+    denoiser = NeuralDenoiser(reduction_db=30.0)
+    gains = [si_sdr(denoiser(y, SR).astype(np.float64), c) - si_sdr(y.astype(np.float64), c)
+             for c, y in zip(clean, mixed)]
+    assert np.mean(gains) > 3.0, gains
