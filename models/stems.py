@@ -19,7 +19,8 @@ source file is in two splits and rebuilding gives the same split.
 | noise | ufoai-sound | recorded ambiences: machinery, ventilation, rain, wind, crowds, fire |
 
 ``stem_source(split)`` gives the training recipes a ``take(kind, rng, n)`` function that cuts a
-random ``n``-sample excerpt of one kind from that split.
+random ``n``-sample excerpt of one kind from that split; ``make_stem_pool`` turns a split into the
+clip pool the neural denoiser's trainer mixes from (``models.train``, ``data.source = "stems"``).
 """
 from __future__ import annotations
 
@@ -142,6 +143,48 @@ def stem_source(split: str, cache: Path | None = None) -> Callable[[str, np.rand
         return np.array(audio[start:start + n], dtype=np.float64)
 
     return take
+
+
+def make_stem_pool(take: Callable[[str, np.random.Generator, int], np.ndarray], seed: int, count: int,
+                   seconds: float, music_fraction: float = 0.4, both_fraction: float = 0.2,
+                   synthetic_noise_fraction: float = 0.3) -> "synthetic_data.Pool":
+    """``count`` real target clips and ``count`` noise clips of ``seconds`` each, unit RMS.
+
+    Targets: speech, music, or both (speech with music 6-16 dB under it), drawn with the given
+    fractions; what the network must keep. Noise: an excerpt of the recorded ambiences, or, with
+    probability ``synthetic_noise_fraction``, ``synthetic_data.noise_like`` (hum, coloured noise,
+    clicks, modulated noise: kinds the packaged ambiences lack), or both summed. Clip ``i`` comes
+    from ``rng([seed, i])``, so a pool rebuilds bit for bit.
+    """
+    from . import synthetic_data
+
+    n = int(round(seconds * SR))
+    clean, kinds, noise = [], [], []
+    for i in range(count):
+        rng = np.random.default_rng([seed, i])
+        draw = rng.uniform()
+        if draw < music_fraction:
+            clip, kind = _unit_rms(take("music", rng, n)), "music"
+        elif draw < music_fraction + both_fraction:
+            under = 10 ** (-rng.uniform(6.0, 16.0) / 20)
+            clip, kind = _unit_rms(take("speech", rng, n)) + under * _unit_rms(take("music", rng, n)), "both"
+        else:
+            clip, kind = take("speech", rng, n), "speech"
+        clean.append(_unit_rms(clip).astype(np.float32))
+        kinds.append(kind)
+        pick = rng.uniform()
+        if pick < synthetic_noise_fraction:
+            hum = synthetic_data.noise_like(rng, n)
+        else:
+            hum = _unit_rms(take("noise", rng, n))
+            if pick > 1 - synthetic_noise_fraction / 2:  # some recorded ambience with synthetic noise on top
+                hum = hum + rng.uniform(0.3, 1.0) * synthetic_data.noise_like(rng, n)
+        noise.append(_unit_rms(hum).astype(np.float32))
+    return synthetic_data.Pool(np.stack(clean), tuple(kinds), np.stack(noise))
+
+
+def _unit_rms(x: np.ndarray) -> np.ndarray:
+    return x / (np.sqrt(np.mean(np.square(x))) + 1e-12)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

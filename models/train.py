@@ -7,6 +7,8 @@ Config (JSON; every key optional except ``model``; defaults in ``DEFAULTS``)::
     {"seed": 0,
      "data":  {"source": "synthetic", "pool_size": 160, "clip_seconds": 3.0, "crop_seconds": 2.0,
                "snr_db": [-5, 20], "level_db": [-38, -18], "valid_size": 48},
+               # "source": "stems" mixes real speech/music/noise from models.stems' train split
+               # (validation from its validation split); "synthetic_noise_fraction": 0.3
      "model": {"features": {"name": "erb_df", "num_bands": 32, "df_bins": 96},
                "network": {"name": "rnn", "hidden": 128, "layers": 2},
                "target": "irm"},
@@ -39,7 +41,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import synthetic_data
+from . import stems, synthetic_data
 from .denoiser import Denoiser
 from .filterbank import Stft
 from .heads import magnitude
@@ -55,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
     "optim": {"lr": 1e-3, "batch_size": 8, "steps": 2000, "grad_clip": 5.0},
     "eval_every": 250,
 }
+DATA_SOURCES = ("synthetic", "stems")
 VALID_SEED_OFFSET = 1_000_003  # validation pool/mixes use seed + this: never the training clips
 
 
@@ -78,16 +81,22 @@ def resolve_config(config: dict[str, Any]) -> dict[str, Any]:
                              f"target {merged['model']['target']!r}")
     if loss["on"] == "target" and merged["model"]["target"] == "waveform":
         loss["on"] = "signal"  # the waveform head's quantity IS the signal
-    if merged["data"]["source"] != "synthetic":
-        raise ValueError(f"data.source {merged['data']['source']!r} is unknown; known: ['synthetic']")
+    if merged["data"]["source"] not in DATA_SOURCES:
+        raise ValueError(f"data.source {merged['data']['source']!r} is unknown; known: {list(DATA_SOURCES)}")
     return merged
 
 
 class Data:
-    """Training and validation mixtures for one config (synthetic pools, built once)."""
+    """Training and validation mixtures for one config (clip pools built once, mixed per batch).
+
+    ``data.source``: ``"synthetic"`` (``models.synthetic_data``) or ``"stems"`` (real recordings,
+    ``models.stems``: training clips from its train split, validation from its validation split).
+    """
 
     def __init__(self, config: dict[str, Any], cache_dir: Path | None) -> None:
         data, seed = config["data"], int(config["seed"])
+        self.source = data["source"]
+        self.synthetic_noise_fraction = float(data.get("synthetic_noise_fraction", 0.3))
         self.synth = synthetic_data.SyntheticConfig(snr_db=tuple(data["snr_db"]),
                                                     level_db=tuple(data["level_db"]))
         self.samples = int(round(data["crop_seconds"] * 100)) * 480  # whole 10 ms hops
@@ -101,11 +110,17 @@ class Data:
 
     def _pool(self, seed: int, count: int, seconds: float, cache_dir: Path | None, name: str
               ) -> synthetic_data.Pool:
-        path = cache_dir / f"pool_{name}_{seed}_{count}_{seconds}.npz" if cache_dir else None
+        tag = "" if self.source == "synthetic" else f"stems{self.synthetic_noise_fraction}_"
+        path = cache_dir / f"pool_{tag}{name}_{seed}_{count}_{seconds}.npz" if cache_dir else None
         if path is not None and path.is_file():
             saved = np.load(path)
             return synthetic_data.Pool(saved["clean"], tuple(saved["kinds"].tolist()), saved["noise"])
-        pool = synthetic_data.make_pool(seed, count, seconds)
+        if self.source == "stems":
+            take = stems.stem_source("train" if name == "train" else "validation")
+            pool = stems.make_stem_pool(take, seed, count, seconds,
+                                        synthetic_noise_fraction=self.synthetic_noise_fraction)
+        else:
+            pool = synthetic_data.make_pool(seed, count, seconds)
         if path is not None:
             np.savez(path, clean=pool.clean, kinds=np.array(pool.kinds), noise=pool.noise)
         return pool
