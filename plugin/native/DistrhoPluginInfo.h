@@ -1,0 +1,35 @@
+/*
+ * hushboard native bridge: the DPF feature switches (the same for every exported plugin).
+ *
+ * DPF reads this header by name. What differs between exported plugins (name, URI, channel
+ * count, ids) comes from HushboardGeneratedInfo.h, which `hushboard export-plugin` writes into
+ * the build folder next to HushboardGeneratedParameters.h (the parameter table).
+ */
+#ifndef DISTRHO_PLUGIN_INFO_H_INCLUDED
+#define DISTRHO_PLUGIN_INFO_H_INCLUDED
+
+#include "HushboardGeneratedInfo.h"
+
+#define DISTRHO_PLUGIN_BRAND "hushboard"
+#define DISTRHO_PLUGIN_HAS_UI 0
+// Not hard-real-time capable: every block runs Python (see plugin/native/README.md).
+#define DISTRHO_PLUGIN_IS_RT_SAFE 0
+#define DISTRHO_PLUGIN_IS_SYNTH 0
+#define DISTRHO_PLUGIN_WANT_LATENCY 1
+#define DISTRHO_PLUGIN_WANT_PROGRAMS 0
+// One state key, "preset": the hushboard preset JSON of the embedded plugin (host recall).
+#define DISTRHO_PLUGIN_WANT_STATE 1
+#define DISTRHO_PLUGIN_WANT_FULL_STATE 1
+#define DISTRHO_PLUGIN_WANT_TIMEPOS 0
+#define DISTRHO_PLUGIN_WANT_MIDI_INPUT 0
+
+#if DISTRHO_PLUGIN_NUM_INPUTS == 1
+# define DISTRHO_PLUGIN_VST3_CATEGORIES "Fx|Restoration|Mono"
+# define DISTRHO_PLUGIN_CLAP_FEATURES "audio-effect", "restoration", "mono"
+#else
+# define DISTRHO_PLUGIN_VST3_CATEGORIES "Fx|Restoration|Stereo"
+# define DISTRHO_PLUGIN_CLAP_FEATURES "audio-effect", "restoration", "stereo"
+#endif
+#define DISTRHO_PLUGIN_LV2_CATEGORY "lv2:FilterPlugin"
+
+#endif
