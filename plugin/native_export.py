@@ -251,9 +251,15 @@ def export_plugin(name: str, out_dir: str | os.PathLike, *, formats: Iterable[st
             (work / filename).write_text(text, encoding="utf-8")
         base = [compiler, "-std=gnu++17", "-O2", "-fPIC", "-fvisibility=hidden", "-DNDEBUG",
                 "-pthread", "-w", f"-I{work}", f"-I{NATIVE_SOURCES}", f"-I{dpf / 'distrho'}"]
-        objects = {"bridge": work / "HushboardBridge.o"}
-        commands = [base + [f"-I{link['include']}", "-c", str(NATIVE_SOURCES / "HushboardBridge.cpp"),
-                            "-o", str(objects["bridge"])]]
+        # The bridge object is the same for every format but LV2, which is built without DPF's
+        # state (see DistrhoPluginInfo.h).
+        objects, commands = {}, []
+        for variant in sorted({"lv2" if fmt == "lv2" else "state" for fmt in formats}):
+            objects[f"bridge_{variant}"] = work / f"HushboardBridge_{variant}.o"
+            target = ["-DDISTRHO_PLUGIN_TARGET_LV2"] if variant == "lv2" else []
+            commands.append(base + target + [f"-I{link['include']}", "-c",
+                                             str(NATIVE_SOURCES / "HushboardBridge.cpp"),
+                                             "-o", str(objects[f"bridge_{variant}"])])
         for fmt in formats:
             objects[fmt] = work / f"DistrhoPluginMain_{fmt}.o"
             commands.append(base + [f"-DDISTRHO_PLUGIN_TARGET_{fmt.upper()}", "-c",
@@ -267,7 +273,8 @@ def export_plugin(name: str, out_dir: str | os.PathLike, *, formats: Iterable[st
         for fmt in formats:
             binary = work / fmt / f"{name}.so"
             binary.parent.mkdir(exist_ok=True)
-            _run([compiler, "-shared", "-o", str(binary), str(objects["bridge"]), str(objects[fmt]),
+            bridge = objects["bridge_lv2" if fmt == "lv2" else "bridge_state"]
+            _run([compiler, "-shared", "-o", str(binary), str(bridge), str(objects[fmt]),
                   f"-L{link['libdir']}", f"-Wl,-rpath,{link['libdir']}", f"-l{link['library']}",
                   "-ldl", "-pthread", "-Wl,--no-undefined", "-Wl,-O1,--gc-sections", "-s"])
             bundles[fmt] = _write_bundle(fmt, name, binary, config, out)

@@ -18,8 +18,17 @@
 #define DISTRHO_PLUGIN_WANT_LATENCY 1
 #define DISTRHO_PLUGIN_WANT_PROGRAMS 0
 // One state key, "preset": the hushboard preset JSON of the embedded plugin (host recall).
-#define DISTRHO_PLUGIN_WANT_STATE 1
-#define DISTRHO_PLUGIN_WANT_FULL_STATE 1
+// Not for LV2: DPF's LV2 state needs atom event ports and the worker feature, which simple
+// hosts (lv2apply) refuse. An LV2 host recalls the parameters (all control ports); the rest of
+// the preset (learned noise profiles, a chain's natives, automation) comes from the bundle's
+// config, and without a UI there is nothing else a host could change.
+#ifdef DISTRHO_PLUGIN_TARGET_LV2
+# define DISTRHO_PLUGIN_WANT_STATE 0
+# define DISTRHO_PLUGIN_WANT_FULL_STATE 0
+#else
+# define DISTRHO_PLUGIN_WANT_STATE 1
+# define DISTRHO_PLUGIN_WANT_FULL_STATE 1
+#endif
 #define DISTRHO_PLUGIN_WANT_TIMEPOS 0
 #define DISTRHO_PLUGIN_WANT_MIDI_INPUT 0
 

@@ -202,7 +202,7 @@ class HushboardBridge : public Plugin
 {
 public:
     HushboardBridge()
-        : Plugin(kParameterCount + 1, 0, 1)
+        : Plugin(kParameterCount + 1, 0, DISTRHO_PLUGIN_WANT_STATE ? 1 : 0)
     {
         for (uint32_t i = 0; i < kParameterCount; ++i)
         {
@@ -310,6 +310,7 @@ protected:
         fAnyDirty.store(true);
     }
 
+#if DISTRHO_PLUGIN_WANT_STATE
     // -- state: the hushboard preset JSON ---------------------------------------------------
     void initState(uint32_t index, State& state) override
     {
@@ -358,6 +359,7 @@ protected:
             report(takePythonError().c_str());
         Py_DECREF(values);
     }
+#endif
 
     // -- processing -------------------------------------------------------------------------
     void activate() override
