@@ -9,8 +9,8 @@ plus noise at 0, 5 and 10 dB SNR, 6 s each, seeded, in two noise classes:
 Methods: every hushboard classic plugin with default settings, and the peers that run offline
 here (``pip install speexdsp-ns webrtc-noise-gain noisereduce logmmse pesq pystoi``): SpeexDSP's
 preprocessor (48 kHz, 10 ms frames, int16), WebRTC NS (16 kHz only: resampled in and out),
-noisereduce (stationary spectral gating), logmmse. Each peer's output is aligned with its input
-by cross-correlation before scoring. Metrics: PESQ-WB and STOI at 16 kHz, SI-SDR improvement,
+noisereduce (stationary spectral gating), logmmse; the adapters are ``hushboard.models.peers``
+(each removes its own delay). ``hushboard eval`` is the full harness (all five scenarios). Metrics: PESQ-WB and STOI at 16 kHz, SI-SDR improvement,
 noise attenuation (the noise alone through the same method) over the full band and above 8 kHz,
 and the single-thread real-time factor of whole-file calls, all measured in this one run.
 
@@ -26,10 +26,11 @@ from typing import Callable
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
-from scipy import signal  # noqa: E402
 
 import hushboard  # noqa: E402
+from hushboard.models import metrics  # noqa: E402
 from hushboard.models.metrics import noise_attenuation_db, si_sdr  # noqa: E402
+from hushboard.models.peers import PEERS as PEER_ADAPTERS  # noqa: E402
 from hushboard.models.stems import stem_source  # noqa: E402
 
 SR = 48000
@@ -37,52 +38,9 @@ SECONDS = 6.0
 Method = Callable[[np.ndarray], np.ndarray]
 
 
-# -- peers ----------------------------------------------------------------------------------
-def speex(x: np.ndarray) -> np.ndarray:
-    import speexdsp_ns
-
-    ns = speexdsp_ns.NoiseSuppression.create(480, SR)
-    pcm = np.clip(x * 32767, -32768, 32767).astype(np.int16)
-    n = len(pcm) // 480 * 480
-    out = b"".join(ns.process(pcm[i:i + 480].tobytes()) for i in range(0, n, 480))
-    return np.pad(np.frombuffer(out, np.int16) / 32767.0, (0, len(x) - n))
-
-
-def webrtc(x: np.ndarray) -> np.ndarray:
-    from webrtc_noise_gain import AudioProcessor
-
-    processor = AudioProcessor(0, 2)  # no AGC, suppression level 2 (high)
-    low = signal.resample_poly(x, 1, 3)
-    pcm = np.clip(low * 32767, -32768, 32767).astype(np.int16)
-    n = len(pcm) // 160 * 160
-    out = b"".join(processor.Process10ms(pcm[i:i + 160].tobytes()).audio for i in range(0, n, 160))
-    low_out = np.pad(np.frombuffer(out, np.int16) / 32767.0, (0, len(low) - n))
-    return signal.resample_poly(low_out, 3, 1)[: len(x)]
-
-
-def noisereduce_stationary(x: np.ndarray) -> np.ndarray:
-    import noisereduce
-
-    return noisereduce.reduce_noise(y=x, sr=SR, stationary=True)
-
-
-def log_mmse(x: np.ndarray) -> np.ndarray:
-    import logmmse
-
-    out = logmmse.logmmse(x.astype(np.float32), SR)
-    return np.pad(np.asarray(out, np.float64), (0, max(0, len(x) - len(out))))[: len(x)]
-
-
-PEERS: dict[str, Method] = {"speexdsp-ns": speex, "webrtc-noise-gain": webrtc,
-                            "noisereduce": noisereduce_stationary, "logmmse": log_mmse}
-
-
-def align(out: np.ndarray, reference: np.ndarray, max_lag: int = 4800) -> np.ndarray:
-    """``out`` shifted by the lag (0..max_lag samples) that best matches ``reference``."""
-    corr = signal.correlate(out[: 4 * SR], reference[: 4 * SR], mode="full", method="fft")
-    zero = len(reference[: 4 * SR]) - 1
-    lag = int(np.argmax(corr[zero: zero + max_lag + 1]))
-    return np.concatenate([out[lag:], np.zeros(lag)])
+# -- peers (one copy, in hushboard.models.peers: each adapter resamples and aligns itself) ----
+PEERS: dict[str, Method] = {name: PEER_ADAPTERS[name].process
+                            for name in ("speexdsp-ns", "webrtc-noise-gain", "noisereduce", "logmmse")}
 
 
 # -- scenes ---------------------------------------------------------------------------------
@@ -113,21 +71,13 @@ def scenes(count: int) -> list[tuple[str, float, np.ndarray, np.ndarray]]:
     return out
 
 
-# -- metrics --------------------------------------------------------------------------------
-def to16k(x: np.ndarray) -> np.ndarray:
-    return signal.resample_poly(x, 1, 3)
-
-
+# -- metrics (hushboard.models.metrics) -----------------------------------------------------
 def pesq_wb(out: np.ndarray, clean: np.ndarray) -> float:
-    from pesq import pesq
-
-    return float(pesq(16000, to16k(clean), to16k(out), "wb"))
+    return metrics.pesq_wb(out, clean, SR)
 
 
 def stoi(out: np.ndarray, clean: np.ndarray) -> float:
-    from pystoi import stoi as stoi_
-
-    return float(stoi_(to16k(clean), to16k(out), 16000, extended=False))
+    return metrics.stoi(out, clean, SR)
 
 
 def hushboard_method(cls: type) -> Method:
@@ -155,9 +105,7 @@ def main() -> None:
             started = time.perf_counter()
             out = method(noisy)
             seconds[name] += time.perf_counter() - started
-            noise_out = method(noise)
-            if name in PEERS:
-                out, noise_out = align(out, noisy), align(noise_out, noise)
+            noise_out = method(noise)  # peers come back aligned (models.peers)
             rows.setdefault((noise_class, name), []).append([
                 pesq_wb(out, clean), stoi(out, clean), si_sdr(out, clean) - si_sdr(noisy, clean),
                 noise_attenuation_db(noise, noise_out, SR),

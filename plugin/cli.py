@@ -12,7 +12,7 @@ import sys
 from typing import Sequence
 
 #: Subcommand modules inside ``hushboard.plugin``, in the order ``--help`` lists them.
-SUBCOMMAND_MODULES = ("demo", "cli_process", "cli_batch", "cli_presets", "cli_export")
+SUBCOMMAND_MODULES = ("demo", "cli_process", "cli_batch", "cli_presets", "cli_eval", "cli_export")
 
 
 def build_parser() -> argparse.ArgumentParser:
