@@ -12,7 +12,7 @@
 
 #define DISTRHO_PLUGIN_BRAND "hushboard"
 #define DISTRHO_PLUGIN_HAS_UI 0
-// Not hard-real-time capable: every block runs Python (see plugin/native/README.md).
+// Not hard-real-time capable: every chunk runs Python (see HushboardBridge.cpp).
 #define DISTRHO_PLUGIN_IS_RT_SAFE 0
 #define DISTRHO_PLUGIN_IS_SYNTH 0
 #define DISTRHO_PLUGIN_WANT_LATENCY 1
