@@ -152,6 +152,17 @@ def test_bridge_parameters_state_and_failures(capsys):
     assert bridge.process(256) == 0  # a fresh stream again: the latency is still to fill
 
 
+def test_export_refuses_bad_requests_before_building(tmp_path, capsys):
+    from hushboard.plugin.cli import main
+
+    assert main(["export-plugin", "NoSuchPlugin", "--out", str(tmp_path)]) == 2
+    assert "unknown hushboard plugin 'NoSuchPlugin'" in capsys.readouterr().err
+    assert main(["export-plugin", "NoiseSuppressor", "--format", "vst2", "--out", str(tmp_path)]) == 2
+    assert "formats must be among" in capsys.readouterr().err
+    assert main(["export-plugin", "bad name", "--out", str(tmp_path)]) == 2
+    assert not any(tmp_path.iterdir())
+
+
 # ---------------------------------------------------------------------------------------------
 # Real binaries: toolchain and the session's builds
 # ---------------------------------------------------------------------------------------------
@@ -240,6 +251,16 @@ def test_native_pedalboard_output_equals_python(bundles):
     assert np.abs(out - expected).max() <= 1e-5
     dry = pedalboard.Pedalboard([pedalboard.Gain(-3), pedalboard.Compressor(threshold_db=-20, ratio=3)])(x, SR)
     assert np.abs(out - dry).max() > 1e-2  # the bridge really denoised
+
+
+def test_sample_rate_change_reports_the_new_latency(bundles):
+    x = demo_clip(1.0)
+    bridge = pedalboard.load_plugin(str(bundles["vst3"]))
+    for rate in (96000, 44100):  # the demo clip's samples, read at other rates
+        out = pedalboard.Pedalboard([bridge])(x, rate)
+        latency = hushboard.NoiseSuppressor().get_latency_samples(rate)
+        assert bridge.reported_latency_samples == latency + CHUNK - 1
+        assert np.abs(out - hushboard.NoiseSuppressor()(x, rate)).max() <= 1e-5
 
 
 def test_parameters_set_through_pedalboard_reach_the_plugin(bundles):
