@@ -108,6 +108,20 @@ def combine(state: DryWetState, dry: np.ndarray, wet: np.ndarray, mix: float | n
         amount = mix_curve(state, mix)
     else:
         amount = mix_ramp(state, float(mix), dry.shape[1])
+    if not isinstance(amount, np.ndarray):
+        # A settled mix of 1 or 0 picks one signal: what the formulas give without the rounding
+        # of adding and taking away the dry signal (and without two array operations).
+        if amount == 1.0:
+            return aligned - wet if output == "removed" else wet
+        if amount == 0.0:
+            return np.zeros_like(wet) if output == "removed" else aligned
     if output == "removed":
-        return amount * (aligned - wet)
-    return aligned + amount * (wet - aligned)
+        out = amount * (aligned - wet)
+        ends = (aligned - wet, np.zeros_like(wet))
+    else:
+        out = aligned + amount * (wet - aligned)
+        ends = (wet, aligned)
+    if isinstance(amount, np.ndarray):  # samples where a ramp has settled get exactly the same
+        np.copyto(out, ends[0], where=amount == 1.0)  # values as a settled block (block-size
+        np.copyto(out, ends[1], where=amount == 0.0)  # invariance to the last bit)
+    return out

@@ -19,29 +19,68 @@ the previous frame, and its state is one array.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 
 def link_gains(gain: np.ndarray, mode: str) -> np.ndarray:
-    """Share one gain across channels: ``"off"`` keeps per-channel gains, ``"mean"``/``"min"`` combine."""
+    """Share one gain across channels: ``"off"`` keeps per-channel gains, ``"mean"``/``"min"`` combine.
+
+    A shared gain comes back as ONE row, ``(1, ...)``, which broadcasts against every channel
+    (the later steps then run once instead of once per channel).
+    """
     if mode == "off" or gain.shape[0] == 1:
         return gain
-    shared = gain.min(axis=0) if mode == "min" else gain.mean(axis=0)
-    return np.broadcast_to(shared, gain.shape)
+    if mode == "min":
+        return np.minimum.reduce(gain, axis=0, keepdims=True)
+    return np.add.reduce(gain, axis=0, keepdims=True) / gain.shape[0]  # the mean, as np.mean
 
 
-def smooth_frequency(gain: np.ndarray, width_bins: int) -> np.ndarray:
-    """Centered moving average over ``width_bins`` (odd, >= 1) bins; edges average what exists."""
+@dataclass(frozen=True)
+class FrequencyKernel:
+    """Geometry of the centered moving average: ``width_bins`` wide over ``num_bins`` bins.
+
+    ``counts[k]`` is the number of bins averaged at bin ``k`` (fewer at the edges).
+    """
+
+    num_bins: int
+    width_bins: int
+    counts: np.ndarray
+
+    @classmethod
+    def build(cls, num_bins: int, width_bins: int) -> "FrequencyKernel":
+        half = width_bins // 2
+        k = np.arange(num_bins)
+        counts = (np.minimum(k + half + 1, num_bins) - np.maximum(k - half, 0)).astype(float)
+        return cls(num_bins, width_bins, counts)
+
+
+def smooth_frequency(gain: np.ndarray, width_bins: int,
+                     kernel: FrequencyKernel | None = None) -> np.ndarray:
+    """Centered moving average over ``width_bins`` (odd, >= 1) bins; edges average what exists.
+
+    Bin ``k`` averages bins ``max(k - h, 0) .. min(k + h, B - 1)`` (``h = width_bins // 2``):
+    with the running sum ``c``, that is ``c[min(k + h, B - 1)] - c[k - h - 1]`` (the second
+    term only where ``k > h``), over the count of bins. ``kernel`` (from
+    :meth:`FrequencyKernel.build`) saves recomputing the counts.
+    """
     if width_bins <= 1:
         return gain
-    half = width_bins // 2
     bins = gain.shape[-1]
-    padded = np.concatenate([np.zeros(gain.shape[:-1] + (1,)), np.cumsum(gain, axis=-1)], axis=-1)
-    hi = np.minimum(np.arange(bins) + half + 1, bins)
-    lo = np.maximum(np.arange(bins) - half, 0)
-    return (padded[..., hi] - padded[..., lo]) / (hi - lo)
+    half = width_bins // 2
+    if half >= bins:
+        half = bins - 1
+    if kernel is None or kernel.num_bins != bins or kernel.width_bins != width_bins:
+        kernel = FrequencyKernel.build(bins, width_bins)
+    running = np.cumsum(gain, axis=-1)
+    out = np.empty_like(running)
+    out[..., : bins - half] = running[..., half:]
+    out[..., bins - half:] = running[..., -1:]
+    out[..., half + 1:] -= running[..., : bins - half - 1]
+    out /= kernel.counts
+    return out
 
 
 def time_constant_coefficient(time_ms: float, frame_period_s: float) -> float:
@@ -51,7 +90,7 @@ def time_constant_coefficient(time_ms: float, frame_period_s: float) -> float:
     """
     if time_ms <= 0:
         return 0.0
-    return float(np.exp(-frame_period_s / (time_ms * 1e-3)))
+    return math.exp(-frame_period_s / (time_ms * 1e-3))
 
 
 def median3(gain: np.ndarray) -> np.ndarray:
@@ -64,30 +103,37 @@ def median3(gain: np.ndarray) -> np.ndarray:
     if gain.shape[-1] < 3:
         return gain
     left, mid, right = gain[..., :-2], gain[..., 1:-1], gain[..., 2:]
+    lower = np.minimum(left, mid)
+    upper = np.maximum(left, mid)
+    np.minimum(upper, right, out=upper)
     out = gain.copy()
-    out[..., 1:-1] = np.maximum(np.minimum(left, mid), np.minimum(np.maximum(left, mid), right))
+    np.maximum(lower, upper, out=out[..., 1:-1])  # median(a, b, c) = max(min(a, b), min(max(a, b), c))
     return out
 
 
-def shape_gains(gain: np.ndarray, *, link: str, width_bins: int, floor: float | np.ndarray) -> np.ndarray:
+def shape_gains(gain: np.ndarray, *, link: str, width_bins: int, floor: float | np.ndarray,
+                kernel: FrequencyKernel | None = None) -> np.ndarray:
     """The stateless part, vectorised over any frames: link, median-of-3, smoothing, floor.
 
     Args:
         gain: raw estimator gains ``(channels, ..., bins)`` in [0, 1].
-        link: ``"off"``, ``"mean"`` or ``"min"``.
+        link: ``"off"``, ``"mean"`` or ``"min"`` (a shared gain comes back as one row).
         width_bins: moving-average width in bins (1 = none).
         floor: lowest allowed linear gain, ``10^(-reduction_db/20)``; a scalar or any array that
             broadcasts against ``gain`` (e.g. one floor per frame, ``(1, frames, 1)``).
+        kernel: optional precomputed :class:`FrequencyKernel` for ``width_bins``.
     """
-    gain = smooth_frequency(median3(link_gains(gain, link)), width_bins)
+    gain = smooth_frequency(median3(link_gains(gain, link)), width_bins, kernel)
     return np.maximum(gain, floor)
 
 
 @dataclass
 class GainSmootherState:
-    """The previous frame's output gain, ``(channels, bins)``; ``None`` before the first frame."""
+    """The previous frame's output gain, ``(channels or 1, bins)``; ``None`` before the first
+    frame. ``kernel`` caches the frequency-smoothing counts for the last width used."""
 
     previous: np.ndarray | None = None
+    kernel: FrequencyKernel | None = None
 
 
 def attack_release(state: GainSmootherState, gains: np.ndarray, attack: float,
@@ -95,11 +141,21 @@ def attack_release(state: GainSmootherState, gains: np.ndarray, attack: float,
     """One-pole time smoothing of ``(channels, frames, bins)`` gains, frame by frame.
 
     ``attack``/``release`` are coefficients from :func:`time_constant_coefficient`, used where the
-    gain rises/falls. Returns the smoothed gains (a new array).
+    gain rises/falls. Returns the smoothed gains (a new array). ``gains`` may be one shared row
+    ``(1, frames, bins)`` (linked channels); if the previous frame had one row per channel, the
+    shared row is spread over them.
     """
-    out = np.empty_like(gains)
     previous = state.previous
-    for f in range(gains.shape[1]):
+    if previous is not None and previous.shape[0] > gains.shape[0]:
+        gains = np.broadcast_to(gains, (previous.shape[0],) + gains.shape[1:])
+    num_frames = gains.shape[1]
+    if num_frames == 1 and previous is not None:  # the real-time case: no frame loop
+        gain = gains[:, 0]
+        coefficient = np.where(gain > previous, attack, release)
+        state.previous = gain = gain + coefficient * (previous - gain)
+        return gain[:, None]
+    out = np.empty_like(gains)
+    for f in range(num_frames):
         gain = gains[:, f]
         if previous is not None:
             coefficient = np.where(gain > previous, attack, release)

@@ -98,6 +98,7 @@ class MinimumStatisticsState:
     subwindow_frames: int
     bias_d: float
     bias_v: float
+    coefficients: tuple[float, float, float, float]  # a_c smoothing, a_max, a_min, b_max per hop
     slot: int = 0
     clock: float = 0.0
     frames: float = 1.0
@@ -116,7 +117,9 @@ def init_state(num_channels: int, num_bins: int, hop_s: float) -> MinimumStatist
         window_min=np.full(shape, np.inf), subwindow_min=np.full(shape, np.inf),
         subwindow_minima=np.full((SUBWINDOWS,) + shape, np.inf),
         hop_s=hop_s, subwindow_frames=subwindow_frames,
-        bias_d=minimum_bias_m(window_frames), bias_v=minimum_bias_m(subwindow_frames))
+        bias_d=minimum_bias_m(window_frames), bias_v=minimum_bias_m(subwindow_frames),
+        coefficients=tuple(_per_frame(tau, hop_s) for tau in (
+            ALPHA_C_TAU_S, ALPHA_MAX_TAU_S, ALPHA_MIN_TAU_S, BETA_MAX_TAU_S)))
 
 
 def _per_frame(tau_s: float, hop_s: float) -> float:
@@ -124,9 +127,12 @@ def _per_frame(tau_s: float, hop_s: float) -> float:
     return float(np.exp(-hop_s / tau_s))
 
 
-def _bias_factor(inv_qeq: np.ndarray, frames: float, m: float) -> np.ndarray:
-    """``B_min`` of eq. 17 for a minimum over ``frames`` values with ``M = m``."""
-    return 1.0 + 2.0 * (frames - 1.0) * (1.0 - m) / (1.0 / inv_qeq - 2.0 * m)
+def _bias_factor_q(qeq: np.ndarray, frames: float, m: float) -> np.ndarray:
+    """``B_min`` of eq. 17 for a minimum over ``frames`` values with ``M = m``, from ``Q_eq``."""
+    out = qeq - 2.0 * m
+    np.divide(2.0 * (frames - 1.0) * (1.0 - m), out, out=out)
+    out += 1.0
+    return out
 
 
 def update(state: MinimumStatisticsState, power: np.ndarray, rate: float = 1.0) -> np.ndarray:
@@ -146,18 +152,22 @@ def update(state: MinimumStatisticsState, power: np.ndarray, rate: float = 1.0) 
     if rate <= 0.0:
         return state.noise_power
     hop = state.hop_s
+    a_c_coef, a_max, a_min, b_max = state.coefficients
     p, sigma2 = state.smoothed_power, np.maximum(state.noise_power, TINY_POWER)
+    p_sum = np.add.reduce(p, axis=1, keepdims=True)
     # eqs. 9-10: a_c from the ratio of smoothed to instantaneous frame power
-    ratio = p.sum(axis=1, keepdims=True) / np.maximum(power.sum(axis=1, keepdims=True), TINY_POWER)
-    a_c_coef = _per_frame(ALPHA_C_TAU_S, hop)
+    ratio = p_sum / np.maximum(np.add.reduce(power, axis=1, keepdims=True), TINY_POWER)
     state.alpha_correction = a_c_coef * state.alpha_correction + (1.0 - a_c_coef) * np.maximum(
         1.0 / (1.0 + (ratio - 1.0) ** 2), a_c_coef)
     # eqs. 11-12: optimal smoothing factor per bin and its lower limit
-    alpha = _per_frame(ALPHA_MAX_TAU_S, hop) * state.alpha_correction / (1.0 + (p / sigma2 - 1.0) ** 2)
-    snr = np.maximum(p.sum(axis=1, keepdims=True), TINY_POWER) / sigma2.sum(axis=1, keepdims=True)
-    alpha = np.maximum(alpha, np.minimum(_per_frame(ALPHA_MIN_TAU_S, hop),
-                                         snr ** (-hop / SNR_FALL_TAU_S)))
-    beta = np.minimum(alpha * alpha, _per_frame(BETA_MAX_TAU_S, hop))
+    deviation = p / sigma2
+    deviation -= 1.0
+    np.square(deviation, out=deviation)
+    deviation += 1.0
+    alpha = np.divide(a_max * state.alpha_correction, deviation, out=deviation)
+    snr = np.maximum(p_sum, TINY_POWER) / np.add.reduce(sigma2, axis=1, keepdims=True)
+    np.maximum(alpha, np.minimum(a_min, snr ** (-hop / SNR_FALL_TAU_S)), out=alpha)
+    beta = np.minimum(alpha * alpha, b_max)
     if rate < 1.0:  # a u-times slower tracker: (1 - a) scaled by u
         alpha = 1.0 - rate * (1.0 - alpha)
         beta = 1.0 - rate * (1.0 - beta)
@@ -167,15 +177,17 @@ def update(state: MinimumStatisticsState, power: np.ndarray, rate: float = 1.0) 
     state.second_moment = beta * state.second_moment + (1.0 - beta) * p * p  # eq. 21
     variance = state.second_moment - state.first_moment ** 2
     state.frames += rate
-    inv_qeq = np.clip(variance / (2.0 * sigma2 * sigma2), INV_QEQ_MIN_FIRST / state.frames,
-                      INV_QEQ_MAX)  # eq. 23
-    b_c = 1.0 + BIAS_AV * np.sqrt(inv_qeq.mean(axis=1, keepdims=True))
+    inv_qeq = variance / (2.0 * sigma2 * sigma2)
+    np.maximum(inv_qeq, INV_QEQ_MIN_FIRST / state.frames, out=inv_qeq)
+    np.minimum(inv_qeq, INV_QEQ_MAX, out=inv_qeq)  # eq. 23
+    b_c = 1.0 + BIAS_AV * np.sqrt(np.add.reduce(inv_qeq, axis=1, keepdims=True) / inv_qeq.shape[1])
     frames_v = state.subwindow_frames
-    candidate = b_c * p * _bias_factor(inv_qeq, SUBWINDOWS * frames_v, state.bias_d)
+    scaled = b_c * p
+    qeq = 1.0 / inv_qeq
+    candidate = scaled * _bias_factor_q(qeq, SUBWINDOWS * frames_v, state.bias_d)
     new = candidate < state.window_min
     np.copyto(state.window_min, candidate, where=new)
-    np.copyto(state.subwindow_min, b_c * p * _bias_factor(inv_qeq, frames_v, state.bias_v),
-              where=new)
+    np.copyto(state.subwindow_min, scaled * _bias_factor_q(qeq, frames_v, state.bias_v), where=new)
     state.clock += rate
     if state.clock >= frames_v:  # sub-window boundary: push its minimum, forget it
         state.clock -= frames_v

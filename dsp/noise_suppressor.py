@@ -227,8 +227,13 @@ def speech_probability(state: NoiseSuppressorState, log_lr: np.ndarray, flatness
     rates = state.rates
     log_lrt = state.log_lrt
     log_lrt += rates.lrt * (log_lr - log_lrt)
-    current = np.column_stack([log_lrt.sum(axis=1) / log_lrt.shape[1], flatness, difference])
-    state.features += rates.features * (current - state.features)
+    current = np.empty_like(state.features)  # (channels, 3): likelihood, flatness, difference
+    current[:, 0] = np.add.reduce(log_lrt, axis=1) / log_lrt.shape[1]
+    current[:, 1] = flatness
+    current[:, 2] = difference
+    current -= state.features
+    current *= rates.features
+    state.features += current
     distance = SIGNS * (state.features - state.thresholds)  # > 0 on the speech side
     width = np.where(distance < 0.0, 2.0 * WIDTH, WIDTH)
     indicator = (state.weights * (0.5 + 0.5 * np.tanh(width * distance))).sum(axis=1)

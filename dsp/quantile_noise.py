@@ -123,11 +123,18 @@ def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarra
     counters = state.counters
     gain = (rate / (counters + 1.0))[..., None]  # (S, C, 1): rate x 1/(n + 1)
     log_quantile, density = state.log_quantile, state.density
-    above = log_magnitude > log_quantile
-    step = STEP_FACTOR * gain / np.maximum(density, 1.0)  # delta / (n + 1)
-    log_quantile += step * (above - (1.0 - QUANTILE))  # eq. 1: +Q step above, -(1 - Q) below
-    hit = np.abs(log_magnitude - log_quantile) < DENSITY_WIDTH
-    density += hit * gain * (0.5 / DENSITY_WIDTH - density)  # eq. 2
+    # eq. 1: a step of delta / (n + 1) = STEP_FACTOR gain / max(density, 1), times +Q above the
+    # quantile and -(1 - Q) below it
+    direction = np.where(log_magnitude > log_quantile, QUANTILE, QUANTILE - 1.0)
+    step = np.maximum(density, 1.0)
+    np.divide(STEP_FACTOR * gain, step, out=step)
+    step *= direction
+    log_quantile += step
+    distance = np.subtract(log_magnitude, log_quantile, out=step)
+    hit = np.abs(distance, out=distance) < DENSITY_WIDTH
+    update = 0.5 / DENSITY_WIDTH - density  # eq. 2, where hit
+    update *= gain
+    density += np.where(hit, update, 0.0)
     window = state.window_frames
     full = counters >= window
     if full.any():  # eq. 3: publish and restart (in estimator order, like WebRTC)

@@ -59,9 +59,10 @@ def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: i
 
 def over_subtraction(alpha_0: float, power: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """Berouti's SNR-dependent ``alpha`` per channel, ``(channels, 1)``, from frame powers."""
-    noise_sum = np.maximum(noise.sum(axis=1, keepdims=True), TINY_POWER)
-    speech_sum = np.maximum(power.sum(axis=1, keepdims=True) - noise_sum, TINY_POWER)
-    snr_db = np.clip(10.0 * np.log10(speech_sum / noise_sum), *SNR_LIMITS_DB)
+    noise_sum = np.maximum(np.add.reduce(noise, axis=1, keepdims=True), TINY_POWER)
+    speech_sum = np.maximum(np.add.reduce(power, axis=1, keepdims=True) - noise_sum, TINY_POWER)
+    snr_db = np.minimum(np.maximum(10.0 * np.log10(speech_sum / noise_sum), SNR_LIMITS_DB[0]),
+                        SNR_LIMITS_DB[1])
     return np.maximum(alpha_0 - ALPHA_SLOPE_PER_DB * snr_db, 1.0)
 
 
@@ -89,6 +90,8 @@ def process_frame(state: SpectralSubtractionState, power: np.ndarray,
         values: the plugin's values; reads ``over_subtraction`` and ``exponent``.
     """
     tracked = minimum_statistics.update(state.tracker, power, update)
-    noise = (tracked if noise_override is None else noise_override) * noise_gain
+    noise = tracked if noise_override is None else noise_override
+    if noise_gain != 1.0:
+        noise = noise * noise_gain
     alpha = over_subtraction(float(values["over_subtraction"]), power, noise)
     return subtraction_gain(power, noise, alpha, EXPONENTS[str(values["exponent"])])

@@ -141,42 +141,58 @@ class StreamingStft:
 
         Analysis only (what a detector needs): ``(channels, frames, bins)``, possibly 0 frames.
         """
-        buffer = np.concatenate([state.input_tail, block], axis=1)
         hop, size = self.hop_size, self.frame_size
+        buffer = np.concatenate((state.input_tail, block), axis=1)
         num_frames = max((buffer.shape[1] - (size - hop)) // hop, 0)
         state.input_tail = buffer[:, num_frames * hop:]
         if num_frames == 0:
             return np.zeros((buffer.shape[0], 0, self.num_bins), complex)
-        used = buffer[:, : (num_frames - 1) * hop + size]
-        frames = np.lib.stride_tricks.sliding_window_view(used, size, axis=1)[:, ::hop]  # (C, F, size)
         state.frames_done += num_frames
-        return self.analyse(frames)
+        if num_frames == 1:  # the real-time case (blocks of about one hop): a plain view
+            return self.analyse(buffer[:, None, :size])
+        # frame f is buffer[:, f hop : f hop + size]: one gather for all frames, (C, F, size)
+        index = (hop * np.arange(num_frames))[:, None] + np.arange(size)
+        return self.analyse(buffer[:, index])
 
     def process(self, state: StftState, block: np.ndarray, processor: FrameProcessor) -> np.ndarray:
         """Feed ``block`` ``(channels, n)``; return ``(channels, n)`` output delayed by the latency."""
         n = block.shape[1]
         spectra = self.frames(state, block)
+        fifo = state.output_fifo
         if spectra.shape[1] > 0:
             completed = self._overlap_add(state, self.synthesise(processor(spectra)))
             if state.discard:
                 dropped = min(state.discard, completed.shape[1])
                 completed = completed[:, dropped:]
                 state.discard -= dropped
-            state.output_fifo = np.concatenate([state.output_fifo, completed], axis=1)
-        out = state.output_fifo[:, :n]
-        state.output_fifo = state.output_fifo[:, n:]
-        return out
+            fifo = np.concatenate((fifo, completed), axis=1)
+        state.output_fifo = fifo[:, n:]
+        return fifo[:, :n]
 
     def _overlap_add(self, state: StftState, frames: np.ndarray) -> np.ndarray:
-        """Overlap-add ``(C, F, frame_size)`` frames onto the accumulator; return completed hops."""
+        """Overlap-add ``(C, F, frame_size)`` frames onto the accumulator; return completed hops.
+
+        Frame ``f`` covers hops ``f .. f + ratio - 1`` (``ratio = frame_size / hop_size``); hop
+        ``j`` of the output is complete once frame ``j`` has been added, so the ``F`` frames
+        complete ``F`` hops and leave ``ratio - 1`` partial hops in ``state.overlap``. Sums run
+        in the same order (accumulator, then the frames' pieces by position) for any ``F``.
+        """
         channels, num_frames, size = frames.shape
         hop = self.hop_size
-        total = np.zeros((channels, (num_frames - 1) * hop + size))
-        total[:, : size - hop] += state.overlap
         ratio = size // hop
-        # Each frame is `ratio` hops long: add hop-sized slices of all frames at once.
-        for r in range(ratio):
-            piece = frames[:, :, r * hop:(r + 1) * hop].reshape(channels, num_frames * hop)
-            total[:, r * hop: r * hop + num_frames * hop] += piece
-        state.overlap = total[:, num_frames * hop:]
-        return total[:, : num_frames * hop]
+        if ratio == 2:  # half overlap: completed hops = first halves + (overlap, earlier second halves)
+            if num_frames == 1:
+                completed = state.overlap + frames[:, 0, :hop]
+            else:
+                earlier = np.concatenate((state.overlap, frames[:, :-1, hop:].reshape(channels, -1)),
+                                         axis=1)
+                completed = earlier + frames[:, :, :hop].reshape(channels, -1)
+            state.overlap = frames[:, -1, hop:]
+            return completed
+        pieces = frames.reshape(channels, num_frames, ratio, hop)
+        total = np.zeros((channels, num_frames + ratio - 1, hop))
+        total[:, : ratio - 1] = state.overlap.reshape(channels, ratio - 1, hop)
+        for r in range(ratio):  # piece r of every frame at once
+            total[:, r:r + num_frames] += pieces[:, :, r]
+        state.overlap = total[:, num_frames:].reshape(channels, (ratio - 1) * hop)
+        return total[:, :num_frames].reshape(channels, num_frames * hop)

@@ -165,28 +165,39 @@ class SpectralDenoiser(Plugin, register=False):
     def _apply_gains(self, state: SpectralState, spectra: np.ndarray,
                      values: Mapping[str, Value]) -> np.ndarray:
         """Estimate, post-process and apply gains to ``(channels, frames, bins)`` spectra."""
-        power = spectra.real ** 2 + spectra.imag ** 2
+        power = np.square(spectra.real)
+        power += np.square(spectra.imag)
         mode = values["mode"]
         if mode == "learned" and state.learned_noise is None:
             raise ValueError(f"{type(self).__name__}: mode='learned' needs a noise profile; "
                              "call learn(noise_audio, sample_rate) first.")
         override = state.learned_noise if mode == "learned" else None
         base_update = 0.0 if mode == "frozen" else 1.0
-        factors = self._noise_update_factors(state, power, values) * base_update
+        factors = self._noise_update_factors(state, power, values)
         noise_gain = 10.0 ** (float(values["sensitivity_db"]) / 10.0)
         frame_period = state.stft.hop_size / state.sample_rate
         bin_hz = state.sample_rate / state.stft.frame_size
         width = 2 * int(round(float(values["smoothing_hz"]) / bin_hz / 2)) + 1
-        raw = np.empty(power.shape)
-        for f in range(power.shape[1]):
-            raw[:, f] = self.ESTIMATOR.process_frame(state.estimator, power[:, f], override,
-                                                     float(factors[f]), noise_gain, values)
-        reduction_db = float(values["reduction_db"]) * self._reduction_scales(state, power, values)
-        floor = 10.0 ** (-reduction_db / 20.0)[None, :, None]  # per frame
-        shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width, floor=floor)
+        estimate = self.ESTIMATOR.process_frame
+        num_frames = power.shape[1]
+        if num_frames == 1:  # the real-time case (one frame per block): no frame loop
+            raw = estimate(state.estimator, power[:, 0], override,
+                           float(factors[0]) * base_update, noise_gain, values)[:, None]
+        else:
+            raw = np.empty(power.shape)
+            for f in range(num_frames):
+                raw[:, f] = estimate(state.estimator, power[:, f], override,
+                                     float(factors[f]) * base_update, noise_gain, values)
+        scales = self._reduction_scales(state, power, values)
+        floor = np.power(10.0, scales * (-float(values["reduction_db"]) / 20.0))[None, :, None]
+        smoother = state.smoother
+        if smoother.kernel is None or smoother.kernel.width_bins != width:
+            smoother.kernel = gain_smoothing.FrequencyKernel.build(power.shape[2], width)
+        shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width,
+                                            floor=floor, kernel=smoother.kernel)
         gains = gain_smoothing.attack_release(
-            state.smoother, shaped,
+            smoother, shaped,
             gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
             gain_smoothing.time_constant_coefficient(float(values["release_ms"]), frame_period))
-        state.frames_done += power.shape[1]
+        state.frames_done += num_frames
         return spectra * gains
