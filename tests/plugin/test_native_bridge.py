@@ -383,6 +383,51 @@ def test_lv2_runs_in_lv2file_with_the_same_output(bundles, tmp_path):
     assert np.abs(out[:, delay:] - x[:, :-delay]).max() > 1e-2
 
 
+def test_lv2_host_without_python_passes_through_when_hushboard_is_missing(bundles, tmp_path):
+    if shutil.which("lv2file") is None:
+        pytest.skip("lv2file (Debian LV2 file host) not installed")
+    bundle = tmp_path / "lv2" / "NoiseSuppressor.lv2"
+    shutil.copytree(bundles["lv2"], bundle)
+    config_file = bundle / "NoiseSuppressor.hushboard.json"
+    config = json.loads(config_file.read_text())
+    config["python"].update(site_dirs=[], package_dir=str(tmp_path / "nowhere"))
+    config_file.write_text(json.dumps(config))
+    x = demo_clip(0.5)
+    source, result = tmp_path / "in.wav", tmp_path / "out.wav"
+    with AudioFile(str(source), "w", SR, 2, bit_depth=32) as f:
+        f.write(x)
+    run = subprocess.run(["lv2file", "-i", str(source), "-o", str(result), "urn:hushboard:NoiseSuppressor"],
+                         env=dict(os.environ, LV2_PATH=str(bundle.parent)), stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "could not create the hushboard plugin" in run.stderr
+    with AudioFile(str(result)) as f:
+        out = f.read(f.frames)
+    delay = hushboard.NoiseSuppressor().get_latency_samples(SR) + CHUNK - 1
+    np.testing.assert_array_equal(out[:, delay:], x[:, :-delay])  # dry, latency kept
+
+
+def test_bridges_process_concurrently_from_python_threads(bundles):
+    import concurrent.futures
+
+    x = demo_clip(2.0)
+    settings = [{"reduction_db": 12.0}, {"reduction_db": 30.0, "link": "off"}]
+    bridges = [pedalboard.load_plugin(str(bundles["vst3"])) for _ in settings]
+    for bridge, values in zip(bridges, settings):
+        for name, value in values.items():
+            setattr(bridge, name, value)
+
+    def run(bridge):  # pedalboard releases the GIL; each bridge takes it for its Python call
+        return [pedalboard.Pedalboard([bridge])(x, SR) for _ in range(2)]
+
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(run, bridges))
+    for outs, values in zip(results, settings):
+        expected = hushboard.NoiseSuppressor(**values)(x, SR)
+        for out in outs:
+            assert np.abs(out - expected).max() <= 1e-5
+
+
 class _ClapVersion(ctypes.Structure):
     _fields_ = [("major", ctypes.c_uint32), ("minor", ctypes.c_uint32), ("revision", ctypes.c_uint32)]
 
