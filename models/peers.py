@@ -26,6 +26,7 @@ import numpy as np
 
 SR = 48000
 MAX_LAG = 4800  # 100 ms: more than any peer's algorithmic delay
+MIN_LOGMMSE_SAMPLES = SR // 4  # logmmse fails on clips shorter than its 6-frame noise estimate
 
 
 def calibration_clip(seconds: float = 2.0) -> np.ndarray:
@@ -172,8 +173,10 @@ class LogMmse(Peer):
     def _run(self, x: np.ndarray) -> np.ndarray:
         logmmse = self._module()
         settings = np.geterr()
+        # its noise estimate needs the first 6 frames of 20 ms (with 50 % overlap): pad short clips
+        x = np.pad(np.asarray(x, np.float32), (0, max(0, MIN_LOGMMSE_SAMPLES - np.size(x))))
         try:
-            return logmmse.logmmse(np.asarray(x, np.float32), SR)  # float64 input crashes it
+            return logmmse.logmmse(x, SR)  # float64 input crashes it
         finally:
             np.seterr(**settings)
 

@@ -89,18 +89,63 @@ def figures(results, scene_sets: Mapping[str, list[Scene]], folder: Path,
     return written
 
 
+def best_methods(results, scenario: str, per_group: int = 2) -> list[str]:
+    """The ``per_group`` best hushboard methods and best peers of a scenario by mean SI-SDRi."""
+    from .peers import PEERS
+
+    def ranked(names):
+        scored = [(results.scores[(scenario, m)].get("si_sdr_i", float("-inf")), m) for m in names
+                  if (scenario, m) in results.scores]
+        return [m for _, m in sorted(scored, reverse=True)[:per_group]]
+
+    candidates = [m for m in results.methods if not m.startswith("noisy")]
+    return ranked([m for m in candidates if m not in PEERS]) + ranked([m for m in candidates if m in PEERS])
+
+
+def shrink_png(path: Path, colours: int = 64) -> Path:
+    """Re-save a PNG with an adaptive ``colours``-entry palette (3-5x smaller; the colour map has
+    few distinct hues anyway). Needs Pillow, which matplotlib depends on."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=colours, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+    return path
+
+
+def compact_figures(results, scene_sets: Mapping[str, list[Scene]], folder: Path) -> dict[str, Path]:
+    """Small per-scenario PNGs (noisy, clean, the 2 best hushboard methods, the 2 best peers)."""
+    written = {}
+    for scenario in results.scenarios:
+        chosen = best_methods(results, scenario)
+        scene = scene_sets[scenario][0]
+        outputs = {m: results.outputs[(scenario, m)] for m in chosen if (scenario, m) in results.outputs}
+        path = spectrogram_figure(folder / f"{scenario}-compact.png", scene_panels(scene, outputs),
+                                  f"{scenario}, scene 0: {scene.description}", dpi=55)
+        written[scenario] = shrink_png(path)
+    return written
+
+
 def write_report(out_dir: Path, results, scene_sets: Mapping[str, list[Scene]], tables: str,
-                 command: str, corpus_version: str, figure_paths: Mapping[str, Path]) -> Path:
-    """``report.md`` (tables + figure links), ``tables.md`` and ``results.json`` in ``out_dir``."""
+                 command: str, corpus_version: str, figure_paths: Mapping[str, Path],
+                 compact_paths: Mapping[str, Path] | None = None) -> Path:
+    """``report.md`` (tables + figure links), ``tables.md`` and ``results.json`` in ``out_dir``.
+
+    ``compact_paths`` (the 2 best hushboard methods and 2 best peers per scenario) are linked
+    under each full figure."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lines = ["# hushboard evaluation report", "",
              f"Command: `{command}`  ", f"Corpus version: {corpus_version}", "", tables, "## Spectrograms",
              "", "Scene 0 of each scenario: noisy input, clean target, then every method "
              "(same colour scale, 80 dB range).", ""]
+    def link(path) -> str:
+        path = Path(path).resolve()
+        return (path.relative_to(out_dir.resolve()) if path.is_relative_to(out_dir.resolve()) else path).as_posix()
+
     for scenario, path in figure_paths.items():
-        relative = Path(path).resolve().relative_to(out_dir.resolve()) if Path(path).resolve().is_relative_to(
-            out_dir.resolve()) else Path(path)
-        lines += [f"### {scenario}", "", f"![{scenario}]({relative.as_posix()})", ""]
+        lines += [f"### {scenario}", "", f"![{scenario}]({link(path)})", ""]
+        if compact_paths and scenario in compact_paths:
+            lines += [f"Best two of each group: [{Path(compact_paths[scenario]).name}]({link(compact_paths[scenario])})", ""]
     report = out_dir / "report.md"
     report.write_text("\n".join(lines))
     (out_dir / "tables.md").write_text(tables)

@@ -75,9 +75,18 @@ def transient_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[n
     else:
         track, used = place_events(source.events("transient"), n, rng, rate_hz=0.5)
         names = source.event_names("transient")
-        label = "events: " + ", ".join(sorted({names[i].split(":")[-1].split("/")[-1] for i in used}))
+        label = ", ".join(sorted({event_label(names[i]) for i in used}))
     bed = noises.pink(n, SR, rng) * np.sqrt(np.mean(track ** 2)) * 10 ** (-25 / 20)
     return track + bed, label
+
+
+def event_label(name: str) -> str:
+    """Short label of a corpus event ``package:file`` ("Ship horn", "keyboard key", "bell")."""
+    package, _, file = name.partition(":")
+    if package == "bucklespring-data":
+        return "keyboard key"
+    title = file.split(":")[-1]  # opensfx.cat:Title
+    return title.rsplit("/", 1)[-1].rsplit(".", 1)[0] if "/" in title else title
 
 
 def low_snr_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:

@@ -68,14 +68,15 @@ def run(args: argparse.Namespace) -> int:
     header = (f"Corpus version {source.version} ({args.split} split{', synthetic' if args.corpus == 'synthetic' else ''}); "
               f"{len(methods)} methods; RTF = processing seconds per audio second in this run.\n\n")
     print(header + tables)
-    figure_paths = {}
+    figure_paths, compact_paths = {}, {}
     if not args.no_figures:
         ok, reason = report.matplotlib_available()
         if ok:
             figure_paths = report.figures(results, scene_sets, args.out / "figures")
+            compact_paths = report.compact_figures(results, scene_sets, args.out / "figures")
         else:
             stderr_log(f"no figures: {reason}")
     path = report.write_report(args.out, results, scene_sets, header + tables, command, source.version,
-                               figure_paths)
+                               figure_paths, compact_paths)
     stderr_log(f"wrote {path}")
     return 0

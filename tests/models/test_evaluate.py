@@ -91,3 +91,9 @@ def test_eval_command_writes_tables_and_report(tiny, tmp_path, capsys):
         return
     png = out / "figures" / "stationary.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and "figures/stationary.png" in report
+    from PIL import Image
+
+    with Image.open(png) as full, Image.open(out / "figures" / "stationary-compact.png") as compact:
+        assert compact.mode == "P" and full.size[0] > 400  # palette PNG; a readable width
+        # the panels are drawn: the image is far from one flat colour
+        assert len(np.unique(np.asarray(compact))) > 16
