@@ -19,11 +19,11 @@ Never losing data
 
 What is preserved
     Sample rate (unless ``--sample-rate`` converts it), channel count and channel order, length
-    in samples (latency is compensated), and the sample format as chosen by ``--bit-depth``
-    (default: 24-bit integer, or 32-bit float for float input written as WAV). NOT preserved:
-    tags and chunks (ID3/Vorbis comments, BWF ``bext``/iXML, cue points and markers, loop points,
-    embedded artwork): ``pedalboard.io`` neither reads nor writes them. Copy them afterwards with
-    a tag tool (e.g. ``bwfmetaedit``, ``metaflac``, ``mutagen``) if you need them.
+    in samples (latency is compensated), the sample format as chosen by ``--bit-depth``
+    (default: 24-bit integer, or 32-bit float for float input written as WAV), and the metadata
+    (``plugin.metadata``): WAV chunks (INFO tags, BWF ``bext``, iXML, cue points, loop points)
+    byte for byte, FLAC/MP3/OGG/AIFF tags and artwork with mutagen, common text tags across
+    formats. Sample-position chunks are dropped when ``--sample-rate`` converts the rate.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from typing import Any, Callable, Iterator, Optional
 import numpy as np
 from pedalboard.io import AudioFile
 
-from . import audio_stats
+from . import audio_stats, metadata
 from .base import Plugin
 from .chain import Chain, Mix
 from .parameter import Param, Value
@@ -350,6 +350,7 @@ def render(in_path: Path, temp_path: Path, processor: Any, options: OutputOption
         with sink:
             frames_in = _stream_blocks(source, sink, processor, rate, channels,
                                        meter_in, meter_out, progress, cancel, in_path)
+    carried = metadata.copy_metadata(in_path, temp_path, rate_changed=_rate_changed(in_path, options))
     levels_in, levels_out = audio_stats.summary(meter_in), audio_stats.summary(meter_out)
     wall = time.perf_counter() - started
     duration = frames_in / rate
@@ -359,7 +360,15 @@ def render(in_path: Path, temp_path: Path, processor: Any, options: OutputOption
     return FileStats(duration, rate, channels, input_dtype, wall, wall / duration if duration else 0.0,
                      levels_in.peak_dbfs, levels_out.peak_dbfs, levels_in.loudness,
                      levels_out.loudness, levels_in.loudness_unit, levels_in.noise_floor_db,
-                     levels_out.noise_floor_db, removed)
+                     levels_out.noise_floor_db, removed,
+                     extra={"metadata_copied": carried.copied, "metadata_skipped": carried.skipped})
+
+
+def _rate_changed(in_path: Path, options: OutputOptions) -> bool:
+    if options.sample_rate is None:
+        return False
+    with AudioFile(str(in_path)) as original:
+        return float(original.samplerate) != float(options.sample_rate)
 
 
 def _stream_blocks(source: Any, sink: Any, processor: Any, rate: float, channels: int,
@@ -483,6 +492,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.output}: {stats.duration_s:.2f} s at {stats.sample_rate:g} Hz, {stats.channels} ch, "
           f"real-time factor {stats.realtime_factor:.4f}; loudness {_fmt(stats.loudness_in)} -> "
           f"{_fmt(stats.loudness_out)} {unit}; noise removed {_fmt(stats.noise_removed_db)} dB")
+    if stats.extra.get("metadata_copied"):
+        print(f"metadata carried over: {', '.join(stats.extra['metadata_copied'])}")
+    if stats.extra.get("metadata_skipped"):
+        print(f"metadata not carried over: {'; '.join(stats.extra['metadata_skipped'])}", file=sys.stderr)
     return 0
 
 
