@@ -71,7 +71,8 @@ def effective_bandwidth_hz(audio: np.ndarray, sample_rate: float = SR,
                            floor_db: float = BANDWIDTH_FLOOR_DB) -> float:
     """Highest frequency where the long-term spectrum is within ``floor_db`` of its peak, in Hz.
 
-    Welch power spectrum (4096-point Hann, channels averaged), smoothed over
+    Welch power spectrum (4096-point Hann, fewer points for shorter clips; channels averaged;
+    ``nan`` under 512 samples), smoothed over
     ``BANDWIDTH_SMOOTHING_HZ`` so single harmonics or resampler images do not count. A file
     upsampled from 22.05 kHz reads ~11 kHz, a full-band recording ~20-24 kHz.
 
@@ -80,9 +81,10 @@ def effective_bandwidth_hz(audio: np.ndarray, sample_rate: float = SR,
     from scipy import signal
 
     x = np.atleast_2d(np.asarray(audio, np.float64))
-    if x.shape[-1] < 4096:
+    if x.shape[-1] < 512:
         return float("nan")
-    freqs, psd = signal.welch(x, fs=sample_rate, nperseg=4096, axis=-1)
+    size = int(min(4096, 2 ** np.floor(np.log2(x.shape[-1]))))  # short effects: coarser bins
+    freqs, psd = signal.welch(x, fs=sample_rate, nperseg=size, axis=-1)
     psd = psd.mean(axis=0)
     width = max(1, int(round(BANDWIDTH_SMOOTHING_HZ / (freqs[1] - freqs[0]))))
     smooth = np.convolve(psd, np.ones(width) / width, mode="same")
@@ -240,13 +242,28 @@ def build(cache: Path, kinds: Sequence[str] = KINDS, log=print) -> dict:
                         "path": relative, "license": license_text,
                         "seconds": round(audio.shape[1] / SR, 3), "rate": SR,
                         "source_rate": source_rate, "channels": channels,
-                        # ffmpeg's resampler leaks ~-65 dB above the source's Nyquist: cap there
-                        "bandwidth_hz": round(min(effective_bandwidth_hz(audio),
-                                                  source_rate / 2 if source_rate else SR / 2), 1)})
+                        "bandwidth_hz": _bandwidth_entry(audio, source_rate)})
                     count += 1
                 log(f"{kind}: {package}: {count} files")
                 shutil.rmtree(root, ignore_errors=True)
                 write_manifest(cache, entries)  # after every package: an interrupted build keeps it
+    return write_manifest(cache, entries)
+
+
+def _bandwidth_entry(audio: np.ndarray, source_rate: int) -> float | None:
+    """Manifest value: measured bandwidth capped at the source's Nyquist (ffmpeg's resampler leaks
+    ~-65 dB above it), ``None`` when the clip is too short to measure."""
+    measured = effective_bandwidth_hz(audio)
+    if not np.isfinite(measured):
+        return None
+    return round(min(measured, source_rate / 2 if source_rate else SR / 2), 1)
+
+
+def measure(cache: Path) -> dict:
+    """Re-measure every file's effective bandwidth from its FLAC (capped at the source Nyquist)."""
+    entries = load_manifest(cache)["files"]
+    for entry in entries:
+        entry["bandwidth_hz"] = _bandwidth_entry(read_flac(cache / entry["path"]), entry.get("source_rate", 0))
     return write_manifest(cache, entries)
 
 
@@ -321,7 +338,7 @@ def build_synthetic(cache: Path, files_per_kind: int = 10, seconds: float = 2.0)
                             "path": relative, "license": "generated (public domain)",
                             "seconds": round(audio.shape[1] / SR, 3), "rate": SR, "source_rate": SR,
                             "channels": audio.shape[0],
-                            "bandwidth_hz": round(effective_bandwidth_hz(audio), 1)})
+                            "bandwidth_hz": _bandwidth_entry(audio, SR)})
     return write_manifest(cache, entries)
 
 
@@ -388,13 +405,17 @@ class CorpusSource:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "synthetic", "summary"])
+    parser.add_argument("command", choices=["build", "measure", "synthetic", "summary"],
+                        help="build: download and decode; measure: re-measure bandwidths; "
+                             "synthetic: a tiny generated corpus; summary: print the minutes")
     parser.add_argument("--cache", type=Path, default=None, help="default: $HUSHBOARD_CACHE/corpus")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
     args = parser.parse_args(argv)
     cache = args.cache or default_cache()
     if args.command == "build":
         summary = build(cache, args.kinds)
+    elif args.command == "measure":
+        summary = measure(cache)
     elif args.command == "synthetic":
         summary = build_synthetic(cache)
     else:

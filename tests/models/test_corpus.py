@@ -108,3 +108,14 @@ def test_take_joins_files_and_is_seeded(tiny):
     assert np.mean(np.abs(a[-int(longest):])) > 0  # the end comes from a later file, not padding
     with pytest.raises(ValueError, match="unknown split"):
         corpus.CorpusSource("dev", tiny)
+
+
+def test_measure_restores_bandwidths_and_handles_short_effects(tiny):
+    manifest = corpus.load_manifest(tiny)
+    truth = [e["bandwidth_hz"] for e in manifest["files"]]
+    for entry in manifest["files"]:
+        entry["bandwidth_hz"] = -1.0
+    corpus.write_manifest(tiny, manifest["files"])
+    assert [e["bandwidth_hz"] for e in corpus.measure(tiny)["files"]] == truth
+    short = np.random.default_rng(2).standard_normal(1500)  # a 31 ms click, shorter than 4096 points
+    assert 20000 < corpus.effective_bandwidth_hz(short) <= 24000
