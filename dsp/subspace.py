@@ -1,22 +1,27 @@
-"""Signal-subspace (KLT) enhancement with the time-domain-constrained estimator, streaming.
+"""Signal-subspace (KLT) enhancement for coloured noise (Hu & Loizou's prewhitened TDC), streaming.
 
 Ephraim & Van Trees (1995) write a short vector of noisy samples as ``y = x + w`` (``K``
 samples) and estimate ``x_hat = H y`` with the linear filter that minimises signal distortion
-subject to a bound on the residual noise (the time-domain-constrained estimator, TDC). With
-white noise of variance ``sigma^2`` and the eigendecomposition ``R_y = U diag(lambda_y) U^T`` of
-the noisy covariance, it is diagonal in the eigen (Karhunen-Loeve) domain (their Sec. III; equation numbers not
-checked against the paper):
+subject to a bound on the residual noise (the time-domain-constrained estimator, TDC). Their
+closed form assumes white noise. Hu & Loizou (2003) generalise it to any noise covariance
+``R_n`` by simultaneous diagonalisation of ``R_x`` and ``R_n``; with the Cholesky factor
+``R_n = L L^T`` that is the white-noise estimator applied in the prewhitened domain
+``y_w = L^{-1} y``, where the noise covariance is the identity:
 
-    lambda_x = max(lambda_y - sigma^2, 0)                       signal eigenvalues
-    g_k      = lambda_x,k / (lambda_x,k + mu sigma^2)           gain per eigen-component
-    H        = U diag(g) U^T
+    R_w      = L^{-1} R_y L^{-T} = U diag(lambda_w) U^T       whitened noisy covariance
+    lambda_x = max(lambda_w - 1, 0)                           whitened signal eigenvalues
+    g_k      = lambda_x,k / (lambda_x,k + mu)                 TDC gain per eigen-component
+    H        = L U diag(g) U^T L^{-1}                         back to the sample domain
 
-Components where ``lambda_y <= sigma^2`` form the noise subspace and are nulled; here they get the
-floor ``10^(-reduction_db/20)`` instead, so noise alone comes out attenuated by ``reduction_db``
-exactly and nothing is ever removed outright. The Lagrange multiplier ``mu`` trades distortion
-for residual noise; it follows the frame's SNR as in Hu & Loizou (2003) and Loizou (2007, Sec.
-8.6): ``mu = MU0 - SNR_dB / MU_SLOPE`` limited to ``[1, 5]`` (SNR 20 dB ... -5 dB), with
-``SNR = sum(lambda_x) / (K sigma^2)``.
+(Hu & Loizou's ``H = V^{-T} G V^T`` with the generalised eigenvectors ``V = L^{-T} U``, which
+satisfy ``V^T R_n V = I``.) ``H`` is no longer symmetric, but it is similar to ``diag(g)``: its
+eigenvalues are the gains. Components where ``lambda_w <= 1`` hold noise only and get the floor
+``10^(-reduction_db/20)`` instead of being nulled: noise alone comes out attenuated by
+``reduction_db`` whatever its colour (``H = floor I`` there), and nothing is removed outright.
+The Lagrange multiplier ``mu`` trades distortion for residual noise; it follows the group's SNR
+as in Hu & Loizou (2003) and Loizou (2007, Sec. 8.6): ``mu = MU0 - SNR_dB / MU_SLOPE`` limited
+to ``[1, 5]`` (SNR 20 dB ... -5 dB), with ``SNR = sum(lambda_x) / K`` (the whitened noise has
+unit variance per dimension).
 
 Framing (48 kHz figures; all scale with the rate)
     * Vectors of ``K = 64`` samples (1.3 ms), advanced by ``K / 2``: each is filtered, weighted
@@ -33,15 +38,27 @@ Framing (48 kHz figures; all scale with the rate)
       when the next group's first vector has been added; any block size is served by the
       constant delay (see ``latency_samples``).
 
-Noise variance (white-noise model)
-    In each window the lower half of the eigenvalues is dominated by noise when the signal is
-    band-limited or sparse (speech, most music, against broadband noise). Their mean, smoothed
-    over ``NOISE_SMOOTHING_S``, is followed by a running minimum over ``MINIMUM_WINDOW_S`` to
-    ``2 MINIMUM_WINDOW_S`` (the two-buffer minimum of Cohen & Berdugo 2002, eqs. 8-11, here on
-    this one statistic) and scaled by ``MINIMUM_BIAS`` (measured on white noise: the minimum of
-    the smoothed statistic sits that far below the noise variance). Coloured noise is treated as
-    white of the same low-half level: the method then removes most in the bands where the noise
-    sits at or above that level (Hu & Loizou's prewhitening is not implemented).
+Noise covariance (coloured-noise model)
+    ``R_n`` is the Toeplitz matrix of the noise autocorrelation, obtained from a noise power
+    spectrum tracked on the covariance window's own tapered periodogram ``|FFT(h x)|^2``
+    (the same periodogram whose inverse FFT gives ``R_y``, so both carry the same taper bias):
+
+    * the periodogram is smoothed per bin over ``NOISE_SMOOTHING_S``;
+    * per band, the median of its smoothed bins: bands of ``BAND_HZ`` (16 bins at 48 kHz)
+      above ``LOW_SPLIT_HZ``, where a tone or a harmonic occupies a few bins of a band and
+      does not lift its median (a sustained note is not taken for noise: the in-band order
+      statistic of Stahl, Fischer & Bippus 2000), and bands of ``LOW_BAND_HZ`` (2 bins)
+      below it, where coloured noise is steep (pink, brown, hum) and wide bands would
+      misjudge its level (steady low tones are taken for noise there, as by every per-bin
+      tracker);
+    * the band medians are followed by a running minimum over ``MINIMUM_WINDOW_S`` to
+      ``2 MINIMUM_WINDOW_S`` (the two-buffer minimum of Cohen & Berdugo 2002, eqs. 8-11;
+      minimum statistics after Martin 2001) and scaled by ``LOW_MINIMUM_BIAS`` /
+      ``MINIMUM_BIAS`` (measured on white noise: mean band level over the running minimum);
+    * the band levels, held constant over each band's bins, are turned into the lags
+      ``r_n[0 .. K-1]`` by one small matrix product (the inverse FFT of each band's indicator,
+      precomputed), limited below to ``DYNAMIC_RANGE`` under the mean level so that ``R_n``
+      stays well conditioned (a positive spectrum gives a positive definite Toeplitz matrix).
 
 References:
     Y. Ephraim and H. L. Van Trees, "A signal subspace approach for speech enhancement", IEEE
@@ -51,6 +68,10 @@ References:
     P. C. Loizou, "Speech Enhancement: Theory and Practice", CRC Press, 2007, Sec. 8.6.
     I. Cohen and B. Berdugo, "Noise estimation by minima controlled recursive averaging for
     robust speech enhancement", IEEE Signal Processing Letters 9(1), 12-15, 2002.
+    R. Martin, "Noise power spectral density estimation based on optimal smoothing and minimum
+    statistics", IEEE Trans. Speech and Audio Processing 9(5), 504-512, 2001.
+    V. Stahl, A. Fischer and R. Bippus, "Quantile based noise estimation for spectral
+    subtraction and Wiener filtering", Proc. IEEE ICASSP 2000, vol. 3, 1875-1878.
 """
 from __future__ import annotations
 
@@ -63,10 +84,17 @@ VECTOR_S = 64 / 48000  # K: 64 samples at 48 kHz; an eigh of 64 x 64 costs ~0.1 
 GROUP_VECTORS = 24  # M: vectors sharing one filter, 16 ms at 48 kHz (speech is quasi-stationary)
 MU0, MU_SLOPE = 4.2, 6.25  # mu = MU0 - SNR_dB / MU_SLOPE (Loizou 2007, Sec. 8.6)
 MU_MIN, MU_MAX = 1.0, 5.0  # the values at 20 dB and -5 dB SNR
-NOISE_SMOOTHING_S = 0.05  # time constant of the smoothed noise statistic
+BAND_HZ = 375.0  # noise bands: half the K-sample vector's resolution (fs / K = 750 Hz)
+LOW_BAND_HZ = 47.0  # ... except below LOW_SPLIT_HZ, where coloured noise is steep (pink,
+LOW_SPLIT_HZ = 750.0  # brown, hum): bands of 2 bins at 48 kHz follow its slope
+NOISE_SMOOTHING_S = 0.1  # time constant of the per-bin smoothing (6 groups at 48 kHz)
 MINIMUM_WINDOW_S = 0.8  # the minimum spans 0.8-1.6 s: longer than a held syllable
-MINIMUM_BIAS = 1.36  # noise variance / running minimum of the smoothed low-half mean (white
-# noise at 48 kHz: the low-half mean averages 0.78 sigma^2 and its running minimum 0.74 sigma^2)
+# Mean band level / running minimum of the band medians, measured on white noise (the same at
+# 16, 44.1 and 48 kHz): the medians of 2-bin low bands vary more than those of 16-bin bands, so
+# their minimum sits further down (10-90 % of the ratios: 1.41-2.11 and 1.22-1.48).
+LOW_MINIMUM_BIAS = 1.7
+MINIMUM_BIAS = 1.34
+DYNAMIC_RANGE = 1e-6  # band levels are kept above 60 dB under their mean: R_n well conditioned
 TINY = 1e-30  # digital silence: SNRs stay finite
 
 
@@ -81,13 +109,23 @@ class Geometry:
     window: int  # 2 hop: covariance window
     fft_size: int  # >= window + K: the autocorrelation is not circular
     latency: int  # 1.5 hop - 1
+    low_bins: int  # periodogram bins in the narrow low bands
+    low_width: int  # bins per narrow low band
+    band_bins: int  # bins per band above them
+    bands: int  # all noise bands; the bins above the last full band share its level
 
     @classmethod
     def at(cls, sample_rate: float) -> "Geometry":
         half = max(2, int(round(VECTOR_S * sample_rate / 2)))
         hop = GROUP_VECTORS * half
         fft_size = 1 << int(np.ceil(np.log2(2 * hop + 2 * half)))
-        return cls(2 * half, GROUP_VECTORS, half, hop, 2 * hop, fft_size, 3 * hop // 2 - 1)
+        bin_hz = sample_rate / fft_size
+        low_width = max(1, int(round(LOW_BAND_HZ / bin_hz)))
+        low_bins = low_width * max(1, int(round(LOW_SPLIT_HZ / bin_hz / low_width)))
+        band_bins = max(3, int(round(BAND_HZ / bin_hz)))
+        bands = low_bins // low_width + max(1, (fft_size // 2 - low_bins) // band_bins)
+        return cls(2 * half, GROUP_VECTORS, half, hop, 2 * hop, fft_size, 3 * hop // 2 - 1,
+                   low_bins, low_width, band_bins, bands)
 
 
 @dataclass
@@ -99,9 +137,12 @@ class SubspaceState:
         overlap: second halves of the last filtered vector, ``(channels, K / 2)``.
         output_fifo: completed output not yet returned; starts with ``latency`` zeros.
         discard: completed samples still to drop (they precede the stream).
-        smoothed: smoothed low-half eigenvalue mean ``(channels,)``; minimum, candidate: the
-            running minimum and the next window's candidate; clock: groups into the window.
+        smoothed: time-smoothed periodogram ``(channels, bins)``; minimum, candidate: the
+            running minimum of its band medians ``(channels, bands)`` and the next window's
+            candidate; clock: groups into the window.
         started: whether ``smoothed`` holds a value yet.
+        band_to_lags: ``(bands, K)`` lags ``r[0 .. K-1]`` of a unit level in each band (the
+            inverse FFT of the band's indicator over the covariance taper's energy).
         blas: limits LAPACK to one thread while decomposing: many 64 x 64 problems gain
             nothing from threads, and on a busy machine threaded BLAS ran 15-100x slower here
             (oversubscription).
@@ -114,6 +155,7 @@ class SubspaceState:
     smoothed: np.ndarray
     minimum: np.ndarray
     candidate: np.ndarray
+    band_to_lags: np.ndarray
     clock: int = 0
     started: bool = False
     blas: ThreadpoolController = field(default_factory=ThreadpoolController)
@@ -127,10 +169,11 @@ def init_state(geometry: Geometry, num_channels: int) -> SubspaceState:
     covered by two vectors like every other one.
     """
     lead = geometry.hop // 2 + geometry.half
-    shape = (num_channels,)
+    shape = (num_channels, geometry.bands)
     return SubspaceState(np.zeros((num_channels, lead)), np.zeros((num_channels, geometry.half)),
                          np.zeros((num_channels, geometry.latency)), geometry.half,
-                         np.zeros(shape), np.zeros(shape), np.zeros(shape))
+                         np.zeros((num_channels, geometry.fft_size // 2 + 1)), np.zeros(shape),
+                         np.zeros(shape), band_lags(geometry))
 
 
 def hann(size: int) -> np.ndarray:
@@ -138,59 +181,115 @@ def hann(size: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(size) / size)
 
 
-def covariances(windows: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """Toeplitz covariance ``(..., K, K)`` of ``(..., window)`` samples.
+def band_index(geometry: Geometry) -> np.ndarray:
+    """Band of each periodogram bin, ``(fft_size // 2 + 1,)``; the top bins join the last band."""
+    bins = np.arange(geometry.fft_size // 2 + 1)
+    low_bands = geometry.low_bins // geometry.low_width
+    upper = low_bands + (bins - geometry.low_bins) // geometry.band_bins
+    return np.minimum(np.where(bins < geometry.low_bins, bins // geometry.low_width, upper),
+                      geometry.bands - 1)
 
-    ``r[k] = sum_n v[n] v[n + k] / sum_n h[n]^2`` with ``v = h x`` Hann-tapered (the biased
-    estimate, so the matrix is positive semi-definite), via a zero-padded FFT.
-    """
+
+def band_lags(geometry: Geometry) -> np.ndarray:
+    """``(bands, K)``: lags of a periodogram equal to 1 on one band's bins and 0 elsewhere,
+    scaled like :func:`covariances` (so band levels in periodogram units give ``r_n``)."""
     taper = hann(geometry.window)
-    spectrum = np.fft.rfft(windows * taper, n=geometry.fft_size, axis=-1)
-    lags = np.fft.irfft(spectrum.real ** 2 + spectrum.imag ** 2, n=geometry.fft_size,
-                        axis=-1)[..., :geometry.vector] / np.sum(taper * taper)
+    indicator = (band_index(geometry)[None, :] == np.arange(geometry.bands)[:, None]).astype(float)
+    return np.fft.irfft(indicator, n=geometry.fft_size, axis=-1)[:, :geometry.vector] / np.sum(
+        taper * taper)
+
+
+def periodograms(windows: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Hann-tapered periodograms ``|FFT(h x)|^2`` ``(..., fft_size // 2 + 1)`` of ``(..., window)``."""
+    spectrum = np.fft.rfft(windows * hann(geometry.window), n=geometry.fft_size, axis=-1)
+    return spectrum.real ** 2 + spectrum.imag ** 2
+
+
+def toeplitz(lags: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Symmetric Toeplitz matrices ``(..., K, K)`` from lags ``(..., K)``."""
     index = np.abs(np.arange(geometry.vector)[:, None] - np.arange(geometry.vector))
     return lags[..., index]
 
 
-def track_noise(state: SubspaceState, statistic: np.ndarray, geometry: Geometry,
+def covariances(windows: np.ndarray, geometry: Geometry,
+                periodogram: np.ndarray | None = None) -> np.ndarray:
+    """Toeplitz covariance ``(..., K, K)`` of ``(..., window)`` samples.
+
+    ``r[k] = sum_n v[n] v[n + k] / sum_n h[n]^2`` with ``v = h x`` Hann-tapered (the biased
+    estimate, so the matrix is positive semi-definite), via a zero-padded FFT (pass the
+    windows' :func:`periodograms` if already computed).
+    """
+    if periodogram is None:
+        periodogram = periodograms(windows, geometry)
+    taper = hann(geometry.window)
+    lags = np.fft.irfft(periodogram, n=geometry.fft_size, axis=-1)[..., :geometry.vector]
+    return toeplitz(lags / np.sum(taper * taper), geometry)
+
+
+def band_medians(smoothed: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Median of each band's smoothed bins, ``(channels, bands)`` from ``(channels, bins)``."""
+    low_bands = geometry.low_bins // geometry.low_width
+    upper_bands = geometry.bands - low_bands
+    low = smoothed[:, : geometry.low_bins].reshape(-1, low_bands, geometry.low_width)
+    upper = smoothed[:, geometry.low_bins: geometry.low_bins + upper_bands * geometry.band_bins]
+    upper = upper.reshape(-1, upper_bands, geometry.band_bins)
+    return np.concatenate([np.median(low, axis=-1), np.median(upper, axis=-1)], axis=-1)
+
+
+def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometry,
                 sample_rate: float) -> np.ndarray:
-    """Noise variance ``(channels, groups)`` from the low-half eigenvalue means, group by group."""
+    """Noise band levels ``(channels, groups, bands)`` from ``(channels, groups, bins)``
+    periodograms, group by group (see the module docstring)."""
     period = geometry.hop / sample_rate
     keep = float(np.exp(-period / NOISE_SMOOTHING_S))
     span = max(1, int(round(MINIMUM_WINDOW_S / period)))
-    noise = np.empty_like(statistic)
-    for g in range(statistic.shape[1]):
-        value = statistic[:, g]
+    noise = np.empty(periodogram.shape[:2] + (geometry.bands,))
+    bias = np.where(np.arange(geometry.bands) < geometry.low_bins // geometry.low_width,
+                    LOW_MINIMUM_BIAS, MINIMUM_BIAS)
+    for g in range(periodogram.shape[1]):
+        value = periodogram[:, g]
         if not state.started:
             state.smoothed = value.copy()
-            state.minimum = value.copy()
-            state.candidate = value.copy()
             state.started = True
+            first = band_medians(state.smoothed, geometry)
+            state.minimum, state.candidate = first.copy(), first.copy()
         state.smoothed = keep * state.smoothed + (1.0 - keep) * value
-        state.minimum = np.minimum(state.minimum, state.smoothed)
-        state.candidate = np.minimum(state.candidate, state.smoothed)
+        statistic = band_medians(state.smoothed, geometry)
+        state.minimum = np.minimum(state.minimum, statistic)
+        state.candidate = np.minimum(state.candidate, statistic)
         state.clock += 1
         if state.clock >= span:  # eqs. 8-11: the minimum over the last span to 2 span groups
-            state.minimum = np.minimum(state.candidate, state.smoothed)
-            state.candidate = state.smoothed.copy()
+            state.minimum = np.minimum(state.candidate, statistic)
+            state.candidate = statistic
             state.clock = 0
-        noise[:, g] = MINIMUM_BIAS * state.minimum
+        noise[:, g] = bias * state.minimum
     return noise
+
+
+def noise_covariances(levels: np.ndarray, state: SubspaceState, geometry: Geometry) -> np.ndarray:
+    """Toeplitz ``R_n`` ``(..., K, K)`` from noise band levels ``(..., bands)``."""
+    floor = DYNAMIC_RANGE * levels.mean(axis=-1, keepdims=True) + TINY
+    return toeplitz(np.maximum(levels, floor) @ state.band_to_lags, geometry)
 
 
 def tdc_filters(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
                 sample_rate: float, floor: float) -> np.ndarray:
-    """TDC filters ``H`` ``(channels, groups, K, K)`` for ``(channels, groups, window)`` windows."""
+    """Prewhitened TDC filters ``H`` ``(channels, groups, K, K)`` for ``(channels, groups,
+    window)`` windows (``H`` is applied as ``H y``; it is not symmetric)."""
+    periodogram = periodograms(windows, geometry)
+    noise = track_noise(state, periodogram, geometry, sample_rate)
     with state.blas.limit(limits=1, user_api="blas"):
-        eigenvalues, vectors = np.linalg.eigh(covariances(windows, geometry))  # ascending
-    statistic = eigenvalues[..., : geometry.vector // 2].mean(axis=-1)
-    sigma2 = track_noise(state, statistic, geometry, sample_rate)[..., None]
-    signal = np.maximum(eigenvalues - sigma2, 0.0)
-    snr = signal.sum(axis=-1, keepdims=True) / (geometry.vector * sigma2 + TINY)
-    snr_db = 10.0 * np.log10(snr + TINY)
-    mu = np.clip(MU0 - snr_db / MU_SLOPE, MU_MIN, MU_MAX)
-    gains = np.maximum(signal / (signal + mu * sigma2 + TINY), floor)
-    return (vectors * gains[..., None, :]) @ np.swapaxes(vectors, -1, -2)
+        lower = np.linalg.cholesky(noise_covariances(noise, state, geometry))  # R_n = L L^T
+        inverse = np.linalg.inv(lower)
+        whitened = inverse @ covariances(windows, geometry, periodogram) @ np.swapaxes(inverse, -1, -2)
+        eigenvalues, vectors = np.linalg.eigh(whitened)  # ascending; noise has eigenvalue 1
+        signal = np.maximum(eigenvalues - 1.0, 0.0)
+        snr = signal.sum(axis=-1, keepdims=True) / geometry.vector
+        snr_db = 10.0 * np.log10(snr + TINY)
+        mu = np.clip(MU0 - snr_db / MU_SLOPE, MU_MIN, MU_MAX)
+        gains = np.maximum(signal / (signal + mu), floor)
+        # H = L U diag(g) U^T L^-1
+        return ((lower @ vectors) * gains[..., None, :]) @ (np.swapaxes(vectors, -1, -2) @ inverse)
 
 
 def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
@@ -211,7 +310,8 @@ def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
         # The group's vectors start hop / 2 into its window, K / 2 apart: (C, G, M, K).
         starts = hop // 2 + half * np.arange(geometry.group)
         vectors = windows[..., starts[:, None] + np.arange(geometry.vector)]
-        filtered = (vectors @ filters) * hann(geometry.vector)  # H is symmetric: (H y)^T = y^T H
+        # each row y^T becomes (H y)^T = y^T H^T
+        filtered = (vectors @ np.swapaxes(filters, -1, -2)) * hann(geometry.vector)
         filtered = filtered.reshape(block.shape[0], groups * geometry.group, geometry.vector)
         heads, tails = filtered[..., :half], filtered[..., half:]
         previous = np.concatenate([state.overlap[:, None], tails[:, :-1]], axis=1)

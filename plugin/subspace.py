@@ -12,12 +12,14 @@ from .parameter import Value
 
 
 class SubspaceDenoiser(Plugin):
-    """Ephraim & Van Trees' time-domain-constrained subspace estimator, white-noise model.
+    """Time-domain-constrained subspace estimator for coloured noise (Hu & Loizou 2003).
 
-    Each 16 ms group of 1.3 ms sample vectors is filtered by ``U diag(g) U^T`` from the
-    eigendecomposition of a 32 ms covariance estimate; eigen-components below the tracked noise
-    variance get the ``reduction_db`` floor. Not STFT-based: there is no stereo link (each
-    channel has its own eigenvectors). Latency ``1.5 hop - 1`` samples (1151 at 48 kHz, 1043
+    Each 16 ms group of 1.3 ms sample vectors is filtered by ``L U diag(g) U^T L^-1``: ``L`` is
+    the Cholesky factor of the noise covariance (from a noise spectrum tracked by minimum
+    statistics), ``U`` the eigenvectors of the prewhitened 32 ms covariance estimate;
+    eigen-components at or below the noise level get the ``reduction_db`` floor, so noise of any
+    colour alone comes out attenuated by about ``reduction_db``. Not STFT-based: there is no
+    stereo link (each channel has its own eigenvectors). Latency ``1.5 hop - 1`` samples (1151 at 48 kHz, 1043
     at 44.1 kHz); any channel count.
 
     Example:
