@@ -75,6 +75,7 @@ References:
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -141,8 +142,7 @@ class SubspaceState:
             running minimum of its band medians ``(channels, bands)`` and the next window's
             candidate; clock: groups into the window.
         started: whether ``smoothed`` holds a value yet.
-        band_to_lags: ``(bands, K)`` lags ``r[0 .. K-1]`` of a unit level in each band (the
-            inverse FFT of the band's indicator over the covariance taper's energy).
+        tables: the windows and index tables of the geometry (constant).
         blas: limits LAPACK to one thread while decomposing: many 64 x 64 problems gain
             nothing from threads, and on a busy machine threaded BLAS ran 15-100x slower here
             (oversubscription).
@@ -155,7 +155,7 @@ class SubspaceState:
     smoothed: np.ndarray
     minimum: np.ndarray
     candidate: np.ndarray
-    band_to_lags: np.ndarray
+    tables: "Tables"
     clock: int = 0
     started: bool = False
     blas: ThreadpoolController = field(default_factory=ThreadpoolController)
@@ -173,12 +173,45 @@ def init_state(geometry: Geometry, num_channels: int) -> SubspaceState:
     return SubspaceState(np.zeros((num_channels, lead)), np.zeros((num_channels, geometry.half)),
                          np.zeros((num_channels, geometry.latency)), geometry.half,
                          np.zeros((num_channels, geometry.fft_size // 2 + 1)), np.zeros(shape),
-                         np.zeros(shape), band_lags(geometry))
+                         np.zeros(shape), Tables.build(geometry))
 
 
 def hann(size: int) -> np.ndarray:
     """Periodic Hann window: copies shifted by ``size / 2`` sum to exactly 1."""
     return 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(size) / size)
+
+
+@dataclass(frozen=True, eq=False)
+class Tables:
+    """Constant arrays of one geometry, computed once per stream.
+
+    Attributes:
+        taper: Hann taper of the covariance window; taper_energy: ``sum(taper^2)``.
+        vector_window: Hann window of the ``K``-sample vectors (overlap-add to 1 at ``K / 2``).
+        toeplitz_index: ``|i - j|``, ``(K, K)``: lags to Toeplitz matrix.
+        vector_index: ``(M, K)`` sample offsets of a group's vectors in its window.
+        band_to_lags: ``(bands, K)`` lags ``r[0 .. K-1]`` of a unit level in each band (the
+            inverse FFT of the band's indicator over the taper's energy).
+        band_bias: ``(bands,)`` minimum-statistics bias of each band.
+    """
+
+    taper: np.ndarray
+    taper_energy: float
+    vector_window: np.ndarray
+    toeplitz_index: np.ndarray
+    vector_index: np.ndarray
+    band_to_lags: np.ndarray
+    band_bias: np.ndarray
+
+    @classmethod
+    def build(cls, geometry: Geometry) -> "Tables":
+        taper = hann(geometry.window)
+        k = np.arange(geometry.vector)
+        starts = geometry.hop // 2 + geometry.half * np.arange(geometry.group)
+        low_bands = geometry.low_bins // geometry.low_width
+        return cls(taper, float(np.sum(taper * taper)), hann(geometry.vector),
+                   np.abs(k[:, None] - k), starts[:, None] + k, band_lags(geometry),
+                   np.where(np.arange(geometry.bands) < low_bands, LOW_MINIMUM_BIAS, MINIMUM_BIAS))
 
 
 def band_index(geometry: Geometry) -> np.ndarray:
@@ -199,31 +232,46 @@ def band_lags(geometry: Geometry) -> np.ndarray:
         taper * taper)
 
 
-def periodograms(windows: np.ndarray, geometry: Geometry) -> np.ndarray:
+def periodograms(windows: np.ndarray, geometry: Geometry, tables: Tables | None = None) -> np.ndarray:
     """Hann-tapered periodograms ``|FFT(h x)|^2`` ``(..., fft_size // 2 + 1)`` of ``(..., window)``."""
-    spectrum = np.fft.rfft(windows * hann(geometry.window), n=geometry.fft_size, axis=-1)
+    taper = tables.taper if tables is not None else hann(geometry.window)
+    spectrum = np.fft.rfft(windows * taper, n=geometry.fft_size, axis=-1)
     return spectrum.real ** 2 + spectrum.imag ** 2
 
 
-def toeplitz(lags: np.ndarray, geometry: Geometry) -> np.ndarray:
+def toeplitz(lags: np.ndarray, geometry: Geometry, tables: Tables | None = None) -> np.ndarray:
     """Symmetric Toeplitz matrices ``(..., K, K)`` from lags ``(..., K)``."""
+    if tables is not None:
+        return lags[..., tables.toeplitz_index]
     index = np.abs(np.arange(geometry.vector)[:, None] - np.arange(geometry.vector))
     return lags[..., index]
 
 
-def covariances(windows: np.ndarray, geometry: Geometry,
-                periodogram: np.ndarray | None = None) -> np.ndarray:
+def covariances(windows: np.ndarray, geometry: Geometry, periodogram: np.ndarray | None = None,
+                tables: Tables | None = None) -> np.ndarray:
     """Toeplitz covariance ``(..., K, K)`` of ``(..., window)`` samples.
 
     ``r[k] = sum_n v[n] v[n + k] / sum_n h[n]^2`` with ``v = h x`` Hann-tapered (the biased
     estimate, so the matrix is positive semi-definite), via a zero-padded FFT (pass the
     windows' :func:`periodograms` if already computed).
     """
+    tables = tables if tables is not None else Tables.build(geometry)
     if periodogram is None:
-        periodogram = periodograms(windows, geometry)
-    taper = hann(geometry.window)
+        periodogram = periodograms(windows, geometry, tables)
     lags = np.fft.irfft(periodogram, n=geometry.fft_size, axis=-1)[..., :geometry.vector]
-    return toeplitz(lags / np.sum(taper * taper), geometry)
+    return toeplitz(lags / tables.taper_energy, geometry, tables)
+
+
+def middle(values: np.ndarray) -> np.ndarray:
+    """Median along the last axis (``np.median``'s values, with less overhead per call)."""
+    width = values.shape[-1]
+    if width == 2:
+        return 0.5 * (values[..., 0] + values[..., 1])
+    centre = width // 2
+    if width % 2:
+        return np.partition(values, centre, axis=-1)[..., centre]
+    ordered = np.partition(values, (centre - 1, centre), axis=-1)
+    return 0.5 * (ordered[..., centre - 1] + ordered[..., centre])
 
 
 def band_medians(smoothed: np.ndarray, geometry: Geometry) -> np.ndarray:
@@ -233,7 +281,7 @@ def band_medians(smoothed: np.ndarray, geometry: Geometry) -> np.ndarray:
     low = smoothed[:, : geometry.low_bins].reshape(-1, low_bands, geometry.low_width)
     upper = smoothed[:, geometry.low_bins: geometry.low_bins + upper_bands * geometry.band_bins]
     upper = upper.reshape(-1, upper_bands, geometry.band_bins)
-    return np.concatenate([np.median(low, axis=-1), np.median(upper, axis=-1)], axis=-1)
+    return np.concatenate((middle(low), middle(upper)), axis=-1)
 
 
 def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometry,
@@ -241,11 +289,10 @@ def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometr
     """Noise band levels ``(channels, groups, bands)`` from ``(channels, groups, bins)``
     periodograms, group by group (see the module docstring)."""
     period = geometry.hop / sample_rate
-    keep = float(np.exp(-period / NOISE_SMOOTHING_S))
+    keep = math.exp(-period / NOISE_SMOOTHING_S)
     span = max(1, int(round(MINIMUM_WINDOW_S / period)))
     noise = np.empty(periodogram.shape[:2] + (geometry.bands,))
-    bias = np.where(np.arange(geometry.bands) < geometry.low_bins // geometry.low_width,
-                    LOW_MINIMUM_BIAS, MINIMUM_BIAS)
+    bias = state.tables.band_bias
     for g in range(periodogram.shape[1]):
         value = periodogram[:, g]
         if not state.started:
@@ -269,27 +316,36 @@ def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometr
 def noise_covariances(levels: np.ndarray, state: SubspaceState, geometry: Geometry) -> np.ndarray:
     """Toeplitz ``R_n`` ``(..., K, K)`` from noise band levels ``(..., bands)``."""
     floor = DYNAMIC_RANGE * levels.mean(axis=-1, keepdims=True) + TINY
-    return toeplitz(np.maximum(levels, floor) @ state.band_to_lags, geometry)
+    return toeplitz(np.maximum(levels, floor) @ state.tables.band_to_lags, geometry, state.tables)
 
 
-def tdc_filters(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
-                sample_rate: float, floor: float) -> np.ndarray:
-    """Prewhitened TDC filters ``H`` ``(channels, groups, K, K)`` for ``(channels, groups,
-    window)`` windows (``H`` is applied as ``H y``; it is not symmetric)."""
-    periodogram = periodograms(windows, geometry)
+def tdc_factors(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
+                sample_rate: float, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Prewhitened TDC filters in factored form ``H = A B`` for ``(channels, groups, window)``
+    windows: ``A = L U diag(g)`` and ``B = U^T L^-1``, both ``(channels, groups, K, K)``."""
+    tables = state.tables
+    periodogram = periodograms(windows, geometry, tables)
     noise = track_noise(state, periodogram, geometry, sample_rate)
     with state.blas.limit(limits=1, user_api="blas"):
         lower = np.linalg.cholesky(noise_covariances(noise, state, geometry))  # R_n = L L^T
         inverse = np.linalg.inv(lower)
-        whitened = inverse @ covariances(windows, geometry, periodogram) @ np.swapaxes(inverse, -1, -2)
+        covariance = covariances(windows, geometry, periodogram, tables)
+        whitened = inverse @ covariance @ np.swapaxes(inverse, -1, -2)
         eigenvalues, vectors = np.linalg.eigh(whitened)  # ascending; noise has eigenvalue 1
         signal = np.maximum(eigenvalues - 1.0, 0.0)
         snr = signal.sum(axis=-1, keepdims=True) / geometry.vector
         snr_db = 10.0 * np.log10(snr + TINY)
         mu = np.clip(MU0 - snr_db / MU_SLOPE, MU_MIN, MU_MAX)
         gains = np.maximum(signal / (signal + mu), floor)
-        # H = L U diag(g) U^T L^-1
-        return ((lower @ vectors) * gains[..., None, :]) @ (np.swapaxes(vectors, -1, -2) @ inverse)
+        return (lower @ vectors) * gains[..., None, :], np.swapaxes(vectors, -1, -2) @ inverse
+
+
+def tdc_filters(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
+                sample_rate: float, floor: float) -> np.ndarray:
+    """Prewhitened TDC filters ``H = L U diag(g) U^T L^-1`` ``(channels, groups, K, K)`` for
+    ``(channels, groups, window)`` windows (applied as ``H y``; ``H`` is not symmetric)."""
+    scaled, projection = tdc_factors(windows, state, geometry, sample_rate, floor)
+    return scaled @ projection
 
 
 def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
@@ -300,21 +356,22 @@ def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
         floor: the least gain of any eigen-component, ``10^(-reduction_db/20)``.
     """
     n = block.shape[1]
-    buffer = np.concatenate([state.input_tail, block], axis=1)
+    buffer = np.concatenate((state.input_tail, block), axis=1)
     hop, half = geometry.hop, geometry.half
     groups = max((buffer.shape[1] - geometry.window) // hop + 1, 0)
     if groups:
-        used = buffer[:, : (groups - 1) * hop + geometry.window]
-        windows = np.lib.stride_tricks.sliding_window_view(used, geometry.window, axis=1)[:, ::hop]
-        filters = tdc_filters(windows, state, geometry, sample_rate, floor)
-        # The group's vectors start hop / 2 into its window, K / 2 apart: (C, G, M, K).
-        starts = hop // 2 + half * np.arange(geometry.group)
-        vectors = windows[..., starts[:, None] + np.arange(geometry.vector)]
-        # each row y^T becomes (H y)^T = y^T H^T
-        filtered = (vectors @ np.swapaxes(filters, -1, -2)) * hann(geometry.vector)
+        starts = hop * np.arange(groups)
+        windows = buffer[:, starts[:, None] + np.arange(geometry.window)]  # (C, G, window)
+        scaled, projection = tdc_factors(windows, state, geometry, sample_rate, floor)
+        # The group's vectors start hop / 2 into its window, K / 2 apart: (C, G, M, K); each
+        # row y^T becomes (H y)^T = y^T B^T A^T.
+        vectors = windows[..., state.tables.vector_index]
+        with state.blas.limit(limits=1, user_api="blas"):
+            filtered = (vectors @ np.swapaxes(projection, -1, -2)) @ np.swapaxes(scaled, -1, -2)
+        filtered *= state.tables.vector_window
         filtered = filtered.reshape(block.shape[0], groups * geometry.group, geometry.vector)
         heads, tails = filtered[..., :half], filtered[..., half:]
-        previous = np.concatenate([state.overlap[:, None], tails[:, :-1]], axis=1)
+        previous = np.concatenate((state.overlap[:, None], tails[:, :-1]), axis=1)
         completed = (heads + previous).reshape(block.shape[0], -1)
         state.overlap = tails[:, -1]
         state.input_tail = buffer[:, groups * hop:]
@@ -322,7 +379,7 @@ def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
             dropped = min(state.discard, completed.shape[1])
             completed = completed[:, dropped:]
             state.discard -= dropped
-        state.output_fifo = np.concatenate([state.output_fifo, completed], axis=1)
+        state.output_fifo = np.concatenate((state.output_fifo, completed), axis=1)
     else:
         state.input_tail = buffer
     out = state.output_fifo[:, :n]
