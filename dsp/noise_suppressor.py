@@ -342,10 +342,15 @@ def track_noise(state: NoiseSuppressorState, magnitude: np.ndarray, energy: np.n
     state.energy_sum += energy * live
     state.live_frames += live
     quantile = quantile_noise.update(state.quantile, log_magnitude, rate, live)
-    post = np.maximum(magnitude / quantile - 1.0, 0.0)
-    twice_prior = (2.0 * DD) * previous_clean + (2.0 * (1.0 - DD)) * post
+    post_plus_one = magnitude / quantile  # post + 1 = max(|Y| / Q, 1)
+    np.maximum(post_plus_one, 1.0, out=post_plus_one)
+    post = post_plus_one - 1.0
+    twice_prior = post * (2.0 * (1.0 - DD))
+    twice_prior += (2.0 * DD) * previous_clean
     one_plus = 1.0 + twice_prior
-    log_lr = (post + 1.0) * twice_prior / one_plus - np.log(one_plus)
+    log_lr = post_plus_one * twice_prior  # (post + 1) 2 prior / (1 + 2 prior) - ln(1 + 2 prior)
+    log_lr /= one_plus
+    log_lr -= np.log(one_plus, out=one_plus)
     p = speech_probability(state, log_lr, spectral_flatness(magnitude, log_magnitude),
                            spectral_difference(magnitude, state.template, state.energy_norm))
     count_features(state, live)
@@ -354,9 +359,12 @@ def track_noise(state: NoiseSuppressorState, magnitude: np.ndarray, energy: np.n
     column = rate[:, None]
     # likely speech and a rising level: the slow rate; otherwise the fast one
     noise_rate = np.where(speech & (step > 0.0), rates.speech_noise * column, rates.noise * column)
-    state.noise += noise_rate * (1.0 - p) * step
+    noise_rate *= 1.0 - p
+    noise_rate *= step
+    state.noise += noise_rate
     pause_rate = np.where(speech, 0.0, rates.pause * column)  # the template learns in pauses only
-    state.template += pause_rate * (magnitude - state.template)
+    pause_rate *= magnitude - state.template
+    state.template += pause_rate
     return state.noise
 
 
@@ -385,12 +393,17 @@ def process_frame(state: NoiseSuppressorState, power: np.ndarray, noise_override
     # Step 7 in power: E|N|^2 = (4 / pi) N^2 for Gaussian noise of mean magnitude N, so
     # gamma = (pi / 4) (|Y| / N)^2 and G'^2 gamma' = (pi / 4) prev^2.
     to_power = RAYLEIGH_MEAN * RAYLEIGH_MEAN / noise_gain
-    gamma = to_power * (ratio * ratio)
+    gamma = ratio * ratio
+    gamma *= to_power
     previous = state.previous_clean
-    xi = (DD * to_power) * (previous * previous) + (1.0 - DD) * np.maximum(gamma - 1.0, 0.0)
+    gamma -= 1.0
+    xi = np.maximum(gamma, 0.0, out=gamma)
+    xi *= 1.0 - DD
+    xi += (DD * to_power) * (previous * previous)
     overdrive = 1.0 + MAX_EXTRA_OVERDRIVE * float(values["aggressiveness"])
     floor = 10.0 ** (-float(values["reduction_db"]) / 20.0)
-    gain = np.maximum(xi / (overdrive + xi), floor)  # below 1 since overdrive >= 1
+    gain = xi / (overdrive + xi)
+    np.maximum(gain, floor, out=gain)  # below 1 since overdrive >= 1
     state.previous_clean = ratio * gain
     state.previous_gain = gain
     return gain
