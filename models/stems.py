@@ -41,6 +41,10 @@ KINDS = ("speech", "music", "noise")
 SPLITS = ("train", "validation", "test")
 PACKAGES = {"speech": ("klettres-data",), "music": ("warzone2100-music", "wesnoth-1.16-music"),
             "noise": ("ufoai-sound",)}
+#: Ambience files of ufoai-sound that hold music or speech (a disco track, jingles, TV news, radio
+#: and alien voice messages): as "noise" they would teach the denoiser to remove music and voices
+#: and the detector that music is "not music". Matched against the file name's stem.
+NOT_NOISE = ("disco", "jingle", "jingle2", "tv_newswav", "radiomessage", "aliencom")
 HIGHPASS_HZ = 20.0  # zero-phase: below the audio band, so nothing audible changes
 MAX_SECONDS_PER_FILE = 90.0  # long tracks are cut, so no single track dominates a kind
 
@@ -79,7 +83,8 @@ def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
         elif path.suffix == ".pk3" and package == "ufoai-sound":
             with zipfile.ZipFile(path) as archive:
                 for name in sorted(archive.namelist()):
-                    if name.startswith("sound/ambience/") and name.endswith(".ogg"):
+                    if name.startswith("sound/ambience/") and name.endswith(".ogg") \
+                            and Path(name).stem not in NOT_NOISE:
                         yield f"{path.name}:{name}", archive.read(name)
 
 
@@ -90,17 +95,21 @@ def license_of(root: Path, package: str) -> str:
     return found[0] if found else "see the package's copyright file"
 
 
-def build(cache: Path) -> dict:
-    """Download, decode and split every package; write the ``.npy`` stems and the manifest."""
+def build(cache: Path, kinds: Sequence[str] = KINDS) -> dict:
+    """Download, decode and split the packages of ``kinds``; write their ``.npy`` stems and the
+    manifest (kinds not rebuilt keep their files and manifest entries)."""
     import imageio_ffmpeg
 
     ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
     cache.mkdir(parents=True, exist_ok=True)
-    collected: dict[tuple[str, str], list[np.ndarray]] = {(k, s): [] for k in KINDS for s in SPLITS}
-    manifest = []
+    collected: dict[tuple[str, str], list[np.ndarray]] = {(k, s): [] for k in kinds for s in SPLITS}
+    previous = cache / "manifest.json"
+    old = json.loads(previous.read_text()) if previous.is_file() and set(kinds) != set(KINDS) else {}
+    manifest = [f for f in old.get("files", []) if f["kind"] not in kinds]
+    minutes = {k: v for k, v in old.get("minutes", {}).items() if k.split("-")[0] not in kinds}
     with tempfile.TemporaryDirectory() as tmp:
-        for kind, packages in PACKAGES.items():
-            for package in packages:
+        for kind in kinds:
+            for package in PACKAGES[kind]:
                 subprocess.run(["apt-get", "download", package], cwd=tmp, check=True,
                                capture_output=True)
                 deb = next(Path(tmp).glob(f"{package}_*.deb"))
@@ -119,9 +128,9 @@ def build(cache: Path) -> dict:
     for (kind, split), pieces in collected.items():
         joined = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
         np.save(cache / f"{kind}-{split}.npy", joined)
-    summary = {"sample_rate": SR, "files": manifest,
-               "minutes": {f"{k}-{s}": round(sum(p.size for p in collected[(k, s)]) / SR / 60, 1)
-                           for k in KINDS for s in SPLITS}}
+    minutes.update({f"{k}-{s}": round(sum(p.size for p in collected[(k, s)]) / SR / 60, 1)
+                    for k in kinds for s in SPLITS})
+    summary = {"sample_rate": SR, "files": manifest, "minutes": minutes}
     (cache / "manifest.json").write_text(json.dumps(summary, indent=1))
     return summary
 
@@ -191,8 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["build"])
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
+                        help="rebuild only these kinds (the others are kept)")
     args = parser.parse_args(argv)
-    summary = build(args.cache or default_cache())
+    summary = build(args.cache or default_cache(), args.kinds)
     print(json.dumps(summary["minutes"], indent=1))
     return 0
 
