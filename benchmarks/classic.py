@@ -14,7 +14,15 @@ noisereduce (stationary spectral gating), logmmse; the adapters are ``hushboard.
 noise attenuation (the noise alone through the same method) over the full band and above 8 kHz,
 and the single-thread real-time factor of whole-file calls, all measured in this one run.
 
-    OMP_NUM_THREADS=1 python benchmarks/classic.py [--scenes 3]
+Two kinds of reference rows besides the defaults:
+
+- ``<plugin> @ N dB``: the same plugin with ``reduction_db = N`` (``--matched-db``, 20 by
+  default: about what logmmse removes), to compare at a matched attenuation depth;
+- ``oracle mask``: the clean-speech-aware phase-sensitive mask ``Re(S Y*) / |Y|^2`` limited to
+  ``[10^(-12/20), 1]`` through hushboard's STFT: the best any real gain with the default 12 dB
+  floor can do on these scenes (it knows the speech; no method can).
+
+    OMP_NUM_THREADS=1 python benchmarks/classic.py [--scenes 3] [--matched-db 20]
 """
 from __future__ import annotations
 
@@ -32,6 +40,7 @@ from hushboard.models import metrics  # noqa: E402
 from hushboard.models.metrics import noise_attenuation_db, si_sdr  # noqa: E402
 from hushboard.models.peers import PEERS as PEER_ADAPTERS  # noqa: E402
 from hushboard.models.stems import stem_source  # noqa: E402
+from hushboard.dsp.stft import StreamingStft  # noqa: E402
 
 SR = 48000
 SECONDS = 6.0
@@ -80,19 +89,47 @@ def stoi(out: np.ndarray, clean: np.ndarray) -> float:
     return metrics.stoi(out, clean, SR)
 
 
-def hushboard_method(cls: type) -> Method:
-    return lambda x: cls()(x.astype(np.float32), SR).astype(np.float64)
+def hushboard_method(cls: type, **values: float) -> Method:
+    return lambda x: cls(**values)(x.astype(np.float32), SR).astype(np.float64)
+
+
+ORACLE_FLOOR_DB = 12.0  # the default reduction_db
+
+
+def oracle_mask(noisy: np.ndarray, clean: np.ndarray) -> np.ndarray:
+    """``noisy`` through hushboard's STFT with the phase-sensitive mask ``Re(S Y*) / |Y|^2``
+    (the real gain closest to the clean spectrum ``S``) limited to ``[floor, 1]``; aligned."""
+    stft = StreamingStft(1024, 512)
+    pad = np.zeros(stft.latency_samples)
+    speech = stft.frames(stft.init_state(1), np.concatenate([clean, pad])[None])
+    floor = 10.0 ** (-ORACLE_FLOOR_DB / 20.0)
+
+    def mask(spectra: np.ndarray) -> np.ndarray:
+        gain = (speech * spectra.conj()).real / np.maximum(np.abs(spectra) ** 2, 1e-30)
+        return spectra * np.clip(gain, floor, 1.0)
+
+    out = stft.process(stft.init_state(1), np.concatenate([noisy, pad])[None], mask)
+    return out[0, stft.latency_samples:]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scenes", type=int, default=3, help="scenes per noise class and SNR")
+    parser.add_argument("--matched-db", type=float, default=20.0,
+                        help="reduction_db of the matched-attenuation rows (0: none)")
     args = parser.parse_args()
     methods: dict[str, Method] = {"noisy (no processing)": lambda x: x}
-    for name in ("SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser",
-                 "MusicAwareDenoiser"):
+    classic = ("SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser",
+               "MusicAwareDenoiser")
+    for name in classic:
         methods[name] = hushboard_method(hushboard.available_plugins()[name])
+    if args.matched_db > 0:
+        for name in classic:
+            methods[f"{name} @ {args.matched_db:g} dB"] = hushboard_method(
+                hushboard.available_plugins()[name], reduction_db=args.matched_db)
     methods.update(PEERS)
+    oracle = f"oracle mask ({ORACLE_FLOOR_DB:g} dB floor)"
+    methods[oracle] = oracle_mask  # takes the clean speech too (see the loop)
     data = scenes(args.scenes)
     print(f"{len(data)} scenes ({args.scenes} per noise class and SNR 0/5/10 dB), {SECONDS:g} s, "
           "speech from the stems' test split, one thread\n")
@@ -103,9 +140,10 @@ def main() -> None:
         for noise_class, _, clean, noise in data:
             noisy = clean + noise
             started = time.perf_counter()
-            out = method(noisy)
+            out = oracle_mask(noisy, clean) if name == oracle else method(noisy)
             seconds[name] += time.perf_counter() - started
-            noise_out = method(noise)  # peers come back aligned (models.peers)
+            # peers come back aligned (models.peers); the oracle's noise alone gets the floor
+            noise_out = oracle_mask(noise, 0.0 * clean) if name == oracle else method(noise)
             rows.setdefault((noise_class, name), []).append([
                 pesq_wb(out, clean), stoi(out, clean), si_sdr(out, clean) - si_sdr(noisy, clean),
                 noise_attenuation_db(noise, noise_out, SR),
