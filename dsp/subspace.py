@@ -29,7 +29,8 @@ Framing (48 kHz figures; all scale with the rate)
     * One filter ``H`` serves a group of ``M = 24`` vectors (``hop = M K / 2`` = 768 samples,
       16 ms). Its covariance is the Toeplitz matrix of the Hann-tapered biased autocorrelation
       of a ``2 hop`` = 32 ms window centred on the group (positive semi-definite by
-      construction): one ``eigh`` per 16 ms and channel instead of one per vector. The groups
+      construction): one ``eigh`` (plus the noise covariance's Cholesky factor and its
+      inverse) per 16 ms and channel instead of one per vector. The groups
       of a block are decomposed together with ``np.linalg.eigh`` over a stack; only complete
       groups are processed and the rest waits in the state, so results do not depend on the
       block sizes.
@@ -46,8 +47,9 @@ Noise covariance (coloured-noise model)
     * the periodogram is smoothed per bin over ``NOISE_SMOOTHING_S``;
     * per band, the median of its smoothed bins: bands of ``BAND_HZ`` (16 bins at 48 kHz)
       above ``LOW_SPLIT_HZ``, where a tone or a harmonic occupies a few bins of a band and
-      does not lift its median (a sustained note is not taken for noise: the in-band order
-      statistic of Stahl, Fischer & Bippus 2000), and bands of ``LOW_BAND_HZ`` (2 bins)
+      does not lift its median (a sustained note is not taken for noise: an order statistic
+      across the band's bins, like Stahl, Fischer & Bippus's quantile noise estimation across
+      time), and bands of ``LOW_BAND_HZ`` (2 bins)
       below it, where coloured noise is steep (pink, brown, hum) and wide bands would
       misjudge its level (steady low tones are taken for noise there, as by every per-bin
       tracker);
