@@ -19,8 +19,8 @@ class SubspaceDenoiser(Plugin):
     statistics), ``U`` the eigenvectors of the prewhitened 32 ms covariance estimate;
     eigen-components at or below the noise level get the ``reduction_db`` floor, so noise of any
     colour alone comes out attenuated by about ``reduction_db``. Not STFT-based: there is no
-    stereo link (each channel has its own eigenvectors). Latency ``1.5 hop - 1`` samples (1151 at 48 kHz, 1043
-    at 44.1 kHz); any channel count.
+    stereo link (each channel has its own eigenvectors). Latency ``1.5 hop - 1`` samples (1151
+    at 48 kHz, 1043 at 44.1 kHz); any channel count.
 
     Example:
         >>> import numpy as np
