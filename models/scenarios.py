@@ -127,6 +127,11 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 
 
 def make_target(source: Source, kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    """A unit-RMS-speech target of ``kind``: ``speech``, ``music`` or ``speech+music``."""
+    if kind == "music":
+        return _unit(source.take("music", rng, n))
+    if kind not in ("speech", "speech+music"):
+        raise ValueError(f"unknown target kind {kind!r}; kinds are speech, music, speech+music")
     speech = _unit(source.take("speech", rng, n))
     if kind == "speech":
         return speech

@@ -48,6 +48,13 @@ def test_music_scene_target_is_speech_plus_music_3_to_10_db_under(test_split):
         assert -10.0 - 1e-9 <= ratio_db <= -3.0 + 1e-9
 
 
+def test_music_target_is_a_music_excerpt(test_split):
+    music = scenarios.make_target(test_split, "music", np.random.default_rng(0), SR)
+    assert np.sqrt(np.mean(music ** 2)) == pytest.approx(1.0, rel=1e-6)
+    with pytest.raises(ValueError, match="unknown target kind"):
+        scenarios.make_target(test_split, "noise", np.random.default_rng(0), SR)
+
+
 def test_mix_without_augmentation_sets_exact_snr_and_level():
     rng = np.random.default_rng(0)
     target, noise = rng.standard_normal(SR), rng.standard_normal(SR) * 5
