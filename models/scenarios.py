@@ -127,7 +127,8 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 
 
 def make_target(source: Source, kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
-    """A unit-RMS-speech target of ``kind``: ``speech``, ``music`` or ``speech+music``."""
+    """A target of ``kind``: ``speech`` or ``music`` at unit RMS, or ``speech+music`` (unit-RMS
+    speech with music 3-10 dB under it)."""
     if kind == "music":
         return _unit(source.take("music", rng, n))
     if kind not in ("speech", "speech+music"):
