@@ -57,3 +57,11 @@ def test_scores_count_precision_recall_f1():
     predicted = np.array([True, True, False, False])
     truth = np.array([True, False, True, False])
     assert recipe.frame_scores(predicted, truth) == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "frames": 4}
+
+
+def test_recipe_options_synthetic_noise_width_and_music_weight():
+    recorded = recipe.build_examples(synthetic_take, 4, seed=3, synthetic_noise=0.0)
+    synthetic = recipe.build_examples(synthetic_take, 4, seed=3, synthetic_noise=1.0)
+    assert not np.allclose(recorded.features, synthetic.features)
+    net = recipe.train(recorded, epochs=1, seed=0, log=lambda line: None, hidden=16, music_weight=3.0)
+    assert net.hidden == 16 and net.count_weights() < MusicDetectorNet().count_weights()
