@@ -7,8 +7,8 @@ SI-SDR (dB) against the clean target, per kind. Then the RTF of NeuralDenoiser: 
 
     OMP_NUM_THREADS=1 python benchmarks/neural_denoiser.py [--mixes 60] [--json out.json]
 
-Until the evaluation harness (``models/evaluate.py``, real corpus) lands, this is the only
-scoring: synthetic data, the same generator family the model was trained on (other clips).
+The model's real scores come from the evaluation harness (``hushboard eval``, real corpus,
+``benchmarks/RESULTS.md``); this script is the quick synthetic-data check and the RTF probe.
 """
 from __future__ import annotations
 
