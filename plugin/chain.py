@@ -55,6 +55,8 @@ from .base import (DEFAULT_SAMPLE_RATE, Plugin, as_float_array, check_buffer_siz
 Member = Union[Plugin, "_Host", pedalboard.Plugin]
 
 
+FLOAT32 = np.dtype(np.float32)
+
 def is_native(obj: Any) -> bool:
     """True for any pedalboard (C++) plugin, including ``pedalboard.Pedalboard`` itself."""
     return isinstance(obj, pedalboard.Plugin)
@@ -311,11 +313,12 @@ class _Host:
         plugins then costs what the same ``pedalboard.Pedalboard`` costs.
         """
         stream = self._stream
-        if reset or stream is None or self._owed or not isinstance(input_array, np.ndarray):
+        if reset or stream is None or self._owed or type(input_array) is not np.ndarray:
             return None
         segment = self._single_native_segment()
+        # ``is``: builtin dtypes are singletons; any other float32 spelling takes the general path
         if segment is None or segment._to_trim or segment._prefix_pending or segment.lanes or \
-                sample_rate != stream[0] or input_array.dtype != np.float32:
+                sample_rate != stream[0] or input_array.dtype is not FLOAT32:
             return None
         channels = stream[1]
         if input_array.ndim == 1:
@@ -463,8 +466,8 @@ class Chain(_Host):
         return sum(step.get_latency_samples(rate) for step in self._plan())
 
     def _single_native_segment(self) -> Any:
-        plan = self._plan()
-        if len(plan) == 1 and isinstance(plan[0], _NativeSegment):
+        plan = self._segments if self._segments is not None else self._plan()
+        if len(plan) == 1 and type(plan[0]) is _NativeSegment:
             return plan[0]
         return None
 
