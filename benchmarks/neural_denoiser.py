@@ -22,6 +22,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from hushboard.models import synthetic_data  # noqa: E402  (numpy only)
+from hushboard.models.metrics import si_sdr as si_sdr_db  # noqa: E402
 from hushboard.plugin.neural_denoiser import NeuralDenoiser  # noqa: E402
 from hushboard.plugin.noise_suppressor import NoiseSuppressor  # noqa: E402
 from hushboard.plugin.spectral_subtraction import SpectralSubtraction  # noqa: E402
@@ -31,10 +32,6 @@ SR = 48000
 TEST_SEED = 424242  # never used for training or validation pools
 
 
-def si_sdr_db(est: np.ndarray, ref: np.ndarray) -> float:
-    est, ref = est - est.mean(), ref - ref.mean()
-    target = (est @ ref) / (ref @ ref + 1e-12) * ref
-    return float(10 * np.log10((target @ target + 1e-12) / ((est - target) @ (est - target) + 1e-12)))
 
 
 def test_set(mixes: int, seconds: float) -> tuple[np.ndarray, np.ndarray, list[str]]:

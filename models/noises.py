@@ -21,8 +21,9 @@ COLOUR_FLOOR_HZ = 20.0  # below the audio band: the 1/f shaping stops growing he
 Generator = Callable[[int, float, np.random.Generator], np.ndarray]
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / (np.sqrt(np.mean(x ** 2)) + 1e-20)
+def unit_rms(x: np.ndarray) -> np.ndarray:
+    """``x`` scaled to an RMS of 1 (digital silence stays silence)."""
+    return x / (np.sqrt(np.mean(np.square(x))) + 1e-20)
 
 
 def coloured(n: int, sample_rate: float, rng: np.random.Generator, alpha: float) -> np.ndarray:
@@ -31,11 +32,11 @@ def coloured(n: int, sample_rate: float, rng: np.random.Generator, alpha: float)
     freqs = np.maximum(np.fft.rfftfreq(n, 1.0 / sample_rate), COLOUR_FLOOR_HZ)
     spectrum *= freqs ** (-alpha / 2)
     spectrum[0] = 0.0  # no DC
-    return _unit(np.fft.irfft(spectrum, n))
+    return unit_rms(np.fft.irfft(spectrum, n))
 
 
 def white(n: int, sample_rate: float, rng: np.random.Generator) -> np.ndarray:
-    return _unit(rng.standard_normal(n))
+    return unit_rms(rng.standard_normal(n))
 
 
 def pink(n: int, sample_rate: float, rng: np.random.Generator) -> np.ndarray:
@@ -61,7 +62,7 @@ def hum(n: int, sample_rate: float, rng: np.random.Generator, mains_hz: float = 
             break
         amplitude = (2.0 if k % 2 else 1.0) / k
         tone += amplitude * np.sin(2 * np.pi * k * f0 * t + rng.uniform(0, 2 * np.pi))
-    return _unit(_unit(tone) + 10 ** (-30 / 20) * pink(n, sample_rate, rng))
+    return unit_rms(unit_rms(tone) + 10 ** (-30 / 20) * pink(n, sample_rate, rng))
 
 
 def hum50(n: int, sample_rate: float, rng: np.random.Generator) -> np.ndarray:
@@ -78,12 +79,12 @@ def fan(n: int, sample_rate: float, rng: np.random.Generator) -> np.ndarray:
 
     air = 0.7 * brown(n, sample_rate, rng) + 0.3 * pink(n, sample_rate, rng)
     sos = signal.butter(2, rng.uniform(800.0, 3000.0), "lowpass", fs=sample_rate, output="sos")
-    air = _unit(signal.sosfilt(sos, air))
+    air = unit_rms(signal.sosfilt(sos, air))
     t = np.arange(n) / sample_rate
     blade_hz = rng.uniform(60.0, 200.0)
     tone = sum(np.sin(2 * np.pi * k * blade_hz * t + rng.uniform(0, 2 * np.pi)) / k for k in (1, 2, 3))
     wander = 1 + 0.15 * np.sin(2 * np.pi * rng.uniform(0.1, 0.5) * t + rng.uniform(0, 2 * np.pi))
-    return _unit((air + 10 ** (-12 / 20) * _unit(tone)) * wander)
+    return unit_rms((air + 10 ** (-12 / 20) * unit_rms(tone)) * wander)
 
 
 def clicks(n: int, sample_rate: float, rng: np.random.Generator, rate_hz: float = 4.0) -> np.ndarray:
@@ -97,7 +98,7 @@ def clicks(n: int, sample_rate: float, rng: np.random.Generator, rate_hz: float 
         burst = rng.standard_normal(length) * np.exp(-np.arange(length) / (0.003 * sample_rate))
         end = min(n, start + length)
         out[start:end] += rng.uniform(0.3, 1.0) * burst[: end - start]
-    return _unit(out) if np.any(out) else out
+    return unit_rms(out) if np.any(out) else out
 
 
 #: Steady noises by name (the ``stationary`` scenario draws one or two of them).

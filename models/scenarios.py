@@ -22,6 +22,7 @@ from typing import Callable, Protocol
 import numpy as np
 
 from . import noises
+from .noises import unit_rms
 from .corpus import SPLITS, CorpusSource
 from .mixing import SR, Augmentation, Scene, mix, place_events
 
@@ -41,10 +42,6 @@ class Source(Protocol):
 NoiseRecipe = Callable[[Source, np.random.Generator, int], tuple[np.ndarray, str]]
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / (np.sqrt(np.mean(x ** 2)) + 1e-20)
-
-
 # -- noise recipes ---------------------------------------------------------------------------
 def stationary_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     names = sorted(noises.STATIONARY)
@@ -53,20 +50,20 @@ def stationary_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[
     if rng.uniform() < 0.4:  # e.g. a fan and a ground loop together
         second = names[int(rng.integers(len(names)))]
         share = rng.uniform(0.2, 0.8)
-        noise = _unit(np.sqrt(1 - share) * noise + np.sqrt(share) * noises.STATIONARY[second](n, SR, rng))
+        noise = unit_rms(np.sqrt(1 - share) * noise + np.sqrt(share) * noises.STATIONARY[second](n, SR, rng))
         return noise, f"{first}+{second}"
     return noise, first
 
 
 def babble(source: Source, rng: np.random.Generator, n: int) -> np.ndarray:
     talkers = int(rng.integers(3, 6))
-    return _unit(sum(_unit(source.take("speech", rng, n)) for _ in range(talkers)))
+    return unit_rms(sum(unit_rms(source.take("speech", rng, n)) for _ in range(talkers)))
 
 
 def non_stationary_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     if rng.uniform() < 0.3:
         return babble(source, rng, n), "babble"
-    return _unit(source.take("noise", rng, n)), "ambience"
+    return unit_rms(source.take("noise", rng, n)), "ambience"
 
 
 def transient_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
@@ -97,7 +94,7 @@ def low_snr_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.
 
 def music_scene_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     if rng.uniform() < 0.6:
-        return _unit(source.take("noise", rng, n)), "ambience"
+        return unit_rms(source.take("noise", rng, n)), "ambience"
     return stationary_noise(source, rng, n)
 
 
@@ -130,13 +127,13 @@ def make_target(source: Source, kind: str, rng: np.random.Generator, n: int) -> 
     """A target of ``kind``: ``speech`` or ``music`` at unit RMS, or ``speech+music`` (unit-RMS
     speech with music 3-10 dB under it)."""
     if kind == "music":
-        return _unit(source.take("music", rng, n))
+        return unit_rms(source.take("music", rng, n))
     if kind not in ("speech", "speech+music"):
         raise ValueError(f"unknown target kind {kind!r}; kinds are speech, music, speech+music")
-    speech = _unit(source.take("speech", rng, n))
+    speech = unit_rms(source.take("speech", rng, n))
     if kind == "speech":
         return speech
-    music = _unit(source.take("music", rng, n)) * 10 ** (-rng.uniform(3.0, 10.0) / 20)
+    music = unit_rms(source.take("music", rng, n)) * 10 ** (-rng.uniform(3.0, 10.0) / 20)
     return speech + music
 
 

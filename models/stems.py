@@ -166,6 +166,7 @@ def make_stem_pool(take: Callable[[str, np.random.Generator, int], np.ndarray], 
     from ``rng([seed, i])``, so a pool rebuilds bit for bit.
     """
     from . import synthetic_data
+    from .noises import unit_rms
 
     n = int(round(seconds * SR))
     clean, kinds, noise = [], [], []
@@ -173,27 +174,23 @@ def make_stem_pool(take: Callable[[str, np.random.Generator, int], np.ndarray], 
         rng = np.random.default_rng([seed, i])
         draw = rng.uniform()
         if draw < music_fraction:
-            clip, kind = _unit_rms(take("music", rng, n)), "music"
+            clip, kind = unit_rms(take("music", rng, n)), "music"
         elif draw < music_fraction + both_fraction:
             under = 10 ** (-rng.uniform(6.0, 16.0) / 20)
-            clip, kind = _unit_rms(take("speech", rng, n)) + under * _unit_rms(take("music", rng, n)), "both"
+            clip, kind = unit_rms(take("speech", rng, n)) + under * unit_rms(take("music", rng, n)), "both"
         else:
             clip, kind = take("speech", rng, n), "speech"
-        clean.append(_unit_rms(clip).astype(np.float32))
+        clean.append(unit_rms(clip).astype(np.float32))
         kinds.append(kind)
         pick = rng.uniform()
         if pick < synthetic_noise_fraction:
             hum = synthetic_data.noise_like(rng, n)
         else:
-            hum = _unit_rms(take("noise", rng, n))
+            hum = unit_rms(take("noise", rng, n))
             if pick > 1 - synthetic_noise_fraction / 2:  # some recorded ambience with synthetic noise on top
                 hum = hum + rng.uniform(0.3, 1.0) * synthetic_data.noise_like(rng, n)
-        noise.append(_unit_rms(hum).astype(np.float32))
+        noise.append(unit_rms(hum).astype(np.float32))
     return synthetic_data.Pool(np.stack(clean), tuple(kinds), np.stack(noise))
-
-
-def _unit_rms(x: np.ndarray) -> np.ndarray:
-    return x / (np.sqrt(np.mean(np.square(x))) + 1e-12)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

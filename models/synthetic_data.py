@@ -53,7 +53,11 @@ def _smooth_random(rng: np.random.Generator, n: int, points: int, low: float, hi
 
 
 def _coloured_noise(rng: np.random.Generator, n: int, exponent: float) -> np.ndarray:
-    """Gaussian noise with power spectrum ~ f^-exponent (0 white, 1 pink, 2 brown), unit RMS."""
+    """Gaussian noise with power spectrum ~ f^-exponent (0 white, 1 pink, 2 brown), unit RMS.
+
+    Like ``models.noises.coloured`` but keeping the DC bin: the shipped models' recipes drew
+    their synthetic noise from this one, so changing it would change their training data.
+    """
     spectrum = np.fft.rfft(rng.standard_normal(n))
     f = np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), 20.0)
     noise = np.fft.irfft(spectrum * f ** (-exponent / 2), n)

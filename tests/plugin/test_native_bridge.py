@@ -219,9 +219,17 @@ def bundles(toolchain, tmp_path_factory) -> dict[str, Path]:
             "clap": out / "ns" / "NoiseSuppressor.clap", "live": live["vst3"]}
 
 
+def board_members(*members) -> list:
+    """The test chain around ``members``: Gain(-3 dB), members, Compressor(-20 dB, 3:1)."""
+    return [pedalboard.Gain(-3), *members, pedalboard.Compressor(threshold_db=-20, ratio=3)]
+
+
 def python_board(*members) -> hushboard.Chain:
-    return hushboard.Chain([pedalboard.Gain(-3), *members,
-                            pedalboard.Compressor(threshold_db=-20, ratio=3)])
+    return hushboard.Chain(board_members(*members))
+
+
+def native_board(*members) -> pedalboard.Pedalboard:
+    return pedalboard.Pedalboard(board_members(*members))
 
 
 def test_vst3_shows_hushboard_parameters_and_latency(bundles):
@@ -244,13 +252,12 @@ def test_vst3_shows_hushboard_parameters_and_latency(bundles):
 def test_native_pedalboard_output_equals_python(bundles):
     x = demo_clip(3.0)
     bridge = pedalboard.load_plugin(str(bundles["vst3"]))
-    board = pedalboard.Pedalboard([pedalboard.Gain(-3), bridge,
-                                   pedalboard.Compressor(threshold_db=-20, ratio=3)])
+    board = native_board(bridge)
     out = board(x, SR)
     expected = python_board(hushboard.NoiseSuppressor())(x, SR)
     assert out.shape == x.shape
     assert np.abs(out - expected).max() <= 1e-5
-    dry = pedalboard.Pedalboard([pedalboard.Gain(-3), pedalboard.Compressor(threshold_db=-20, ratio=3)])(x, SR)
+    dry = native_board()(x, SR)
     assert np.abs(out - dry).max() > 1e-2  # the bridge really denoised
 
 
@@ -267,8 +274,7 @@ def test_sample_rate_change_reports_the_new_latency(bundles):
 def test_parameters_set_through_pedalboard_reach_the_plugin(bundles):
     x = demo_clip(2.0)
     bridge = pedalboard.load_plugin(str(bundles["vst3"]))
-    board = pedalboard.Pedalboard([pedalboard.Gain(-3), bridge,
-                                   pedalboard.Compressor(threshold_db=-20, ratio=3)])
+    board = native_board(bridge)
     before = board(x, SR)
     bridge.reduction_db = 30
     bridge.output = "removed"
@@ -320,8 +326,7 @@ def test_music_aware_chain_preset_in_a_native_pedalboard(bundles):
     bridge = pedalboard.load_plugin(str(bundles["live"]))
     names = set(bridge.parameters)
     assert {"hum_reduction_db", "denoiser_reduction_db", "denoiser_music_protection"} <= names
-    board = pedalboard.Pedalboard([pedalboard.Gain(-3), bridge,
-                                   pedalboard.Compressor(threshold_db=-20, ratio=3)])
+    board = native_board(bridge)
     out = board(x, SR)
     expected = python_board(hushboard.load_preset("live-music-stream"))(x, SR)
     assert np.abs(out - expected).max() <= 1e-5
