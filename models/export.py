@@ -14,6 +14,11 @@ are stored in the ONNX metadata (``hushboard_config``, ``sample_rate``, ``frame_
 ``hop_size``), so the plugin needs nothing but the file.
 
     python -m hushboard.models.export --checkpoint runs/x/best.pt --out models/name.onnx
+
+``recover_from_onnx`` goes the other way (a shipped graph whose torch checkpoint is lost -> a
+``Denoiser`` with its weights, checked by ``check_parity``), for warm-starting a training run:
+
+    python -m hushboard.models.export --recover models/name.onnx --out runs/x/recovered.pt
 """
 from __future__ import annotations
 
@@ -116,11 +121,79 @@ def check_parity(model: Denoiser, path: Path, frames: int = 24, batch: int = 2,
     return diff
 
 
+def _gru_from_onnx(values: np.ndarray, hidden: int) -> np.ndarray:
+    """ONNX GRU gate blocks (z, r, h) along axis 0 -> torch's order (r, z, n)."""
+    z, r, h = values[:hidden], values[hidden: 2 * hidden], values[2 * hidden:]
+    return np.concatenate([r, z, h])
+
+
+def recover_from_onnx(path: Path) -> Denoiser:
+    """The ``Denoiser`` a graph written by ``export_onnx`` came from, weights read back from its
+    initializers; raises ``OnnxParityError`` (via ``check_parity``) if the rebuilt model does not
+    reproduce the graph.
+
+    Named initializers (``model.<parameter>``) are copied; the ones the exporter renames are
+    matched by shape: a single-layer GRU's ``W`` ``(1, 3H, in)``, ``R`` ``(1, 3H, H)`` and ``B``
+    ``(1, 6H)`` (gates reordered z, r, h -> r, z, n) and a linear layer's weight stored transposed
+    for ``MatMul``. Single-layer GRUs only (the CRN); anything left unmatched raises ``ValueError``.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path))
+    meta = {p.key: p.value for p in graph.metadata_props}
+    model = Denoiser(**json.loads(meta["hushboard_config"]))
+    named = {i.name: numpy_helper.to_array(i) for i in graph.graph.initializer}
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    unmatched = {k: v for k, v in named.items() if not k.startswith("model.")}
+    done = set()
+    for key in state:
+        if f"model.{key}" in named:
+            state[key] = torch.from_numpy(named[f"model.{key}"].copy())
+            done.add(key)
+    for module_name, module in model.named_modules():
+        if isinstance(module, nn.GRU):
+            if module.num_layers != 1 or module.bidirectional:
+                raise ValueError(f"{module_name}: only single-layer unidirectional GRUs are recovered")
+            hid, inp = module.hidden_size, module.input_size
+            by_shape = {v.shape: (k, v) for k, v in unmatched.items()}
+            (wk, w), (rk, r), (bk, b) = by_shape[(1, 3 * hid, inp)], by_shape[(1, 3 * hid, hid)], by_shape[(1, 6 * hid)]
+            prefix = f"{module_name}."
+            state[prefix + "weight_ih_l0"] = torch.from_numpy(_gru_from_onnx(w[0], hid))
+            state[prefix + "weight_hh_l0"] = torch.from_numpy(_gru_from_onnx(r[0], hid))
+            state[prefix + "bias_ih_l0"] = torch.from_numpy(_gru_from_onnx(b[0, :3 * hid], hid))
+            state[prefix + "bias_hh_l0"] = torch.from_numpy(_gru_from_onnx(b[0, 3 * hid:], hid))
+            done.update(prefix + n for n in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"))
+            for k in (wk, rk, bk):
+                unmatched.pop(k)
+    for key, value in state.items():
+        if key in done or not key.endswith(".weight") or value.dim() != 2:
+            continue
+        match = [k for k, v in unmatched.items() if v.shape == tuple(value.shape[::-1])]
+        if len(match) == 1:
+            state[key] = torch.from_numpy(unmatched.pop(match[0]).T.copy())
+            done.add(key)
+    missing = [k for k in state if k not in done]
+    if missing or unmatched:
+        raise ValueError(f"{path}: could not recover {missing} (unused initializers {list(unmatched)})")
+    model.load_state_dict(state)
+    check_parity(model, path)
+    return model
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Export a Denoiser checkpoint to streaming ONNX")
-    parser.add_argument("--checkpoint", type=Path, required=True, help="a Denoiser.save package (best.pt)")
-    parser.add_argument("--out", type=Path, required=True, help="ONNX file to write")
+    parser.add_argument("--checkpoint", type=Path, help="a Denoiser.save package (best.pt)")
+    parser.add_argument("--recover", type=Path, help="instead: an exported ONNX graph to read weights back from")
+    parser.add_argument("--out", type=Path, required=True, help="ONNX file to write (with --recover: a .pt package)")
     args = parser.parse_args(argv)
+    if args.recover is not None:
+        model = recover_from_onnx(args.recover)
+        model.save(args.out, {"recovered_from": str(args.recover)})
+        print(f"wrote {args.out}: {model.count_parameters()} parameters, parity with {args.recover} checked")
+        return
+    if args.checkpoint is None:
+        parser.error("give --checkpoint (export) or --recover (read weights back)")
     model = Denoiser.load(args.checkpoint)
     export_onnx(model, args.out)
     diff = check_parity(model, args.out)

@@ -14,6 +14,7 @@ Config (JSON; every key optional except ``model``; defaults in ``DEFAULTS``)::
                "target": "irm"},
      "loss":  {"terms": {"si_sdr": 1.0, "multi_resolution_stft": 1.0}, "on": "signal"},
      "gan":   null,                    # or {"weight": 0.05, "channels": 16, "lr": 2e-4}
+     "init":  null,                    # or a Denoiser.save package (same model config) to start from
      "optim": {"lr": 1e-3, "batch_size": 8, "steps": 2000, "grad_clip": 5.0},
      "eval_every": 250}
 
@@ -54,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
              "snr_db": [-5.0, 20.0], "level_db": [-38.0, -18.0], "valid_size": 48},
     "loss": {"terms": {"si_sdr": 1.0, "multi_resolution_stft": 1.0}, "on": "signal"},
     "gan": None,
+    "init": None,
     "optim": {"lr": 1e-3, "batch_size": 8, "steps": 2000, "grad_clip": 5.0},
     "eval_every": 250,
 }
@@ -214,6 +216,12 @@ def train(config: dict[str, Any], out_dir: Path, steps: int | None = None, progr
             gan.load_state_dict(package["gan"])
             gan_optimizer.load_state_dict(package["gan_optimizer"])
         start, best = package["step"], package["best"]
+    elif config["init"]:  # warm start (e.g. from models.export --recover); the config must match
+        package = torch.load(config["init"], map_location="cpu", weights_only=False)
+        if package["config"] != model.get_config():
+            raise ValueError(f"init {config['init']}: its model config {package['config']} differs "
+                             f"from this run's {model.get_config()}")
+        model.load_state_dict(package["state_dict"])
     data = data or Data(config, pool_cache or out_dir)
     total_steps = int(optim["steps"])
     # cosine decay to 10 % of the rate over the run (computed from the step: resumes exactly)

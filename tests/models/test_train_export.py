@@ -9,7 +9,7 @@ import torch
 
 from hushboard.models import train as trainer
 from hushboard.models.denoiser import Denoiser
-from hushboard.models.export import OnnxParityError, check_parity, export_onnx
+from hushboard.models.export import OnnxParityError, check_parity, export_onnx, recover_from_onnx
 from hushboard.models.heads import HEADS
 from hushboard.models.networks import NETWORKS
 
@@ -109,6 +109,37 @@ def test_parity_check_raises_on_mismatch(tmp_path):
         model.network.dense_out.bias += 1.0  # the file no longer matches the module
     with pytest.raises(OnnxParityError):
         check_parity(model, path, frames=4)
+
+
+def test_recovered_weights_reproduce_the_exported_crn(tmp_path):
+    torch.manual_seed(0)
+    model = Denoiser({"name": "erb_df", "num_bands": 16, "df_bins": 8}, {"name": "crn", **SMALL["crn"]}, "irm")
+    path = export_onnx(model, tmp_path / "m.onnx")
+    recovered = recover_from_onnx(path)  # runs check_parity itself
+    for key, value in model.state_dict().items():
+        assert torch.equal(recovered.state_dict()[key], value), key
+
+
+def test_shipped_graph_weights_can_be_recovered():
+    from hushboard.models.inference import shipped_model_path
+
+    model = recover_from_onnx(shipped_model_path("neural_denoiser_s.onnx"))
+    assert model.get_config()["network"]["name"] == "crn"
+
+
+def test_init_warm_starts_from_a_package(tmp_path, data):
+    run(tmp_path / "a", data, "crn", "irm", SIGNAL_LOSS, steps=2)
+    config = {"seed": 0, "data": TINY_DATA, "init": str(tmp_path / "a" / "best.pt"),
+              "model": {"features": {"name": "erb_df", "num_bands": 16, "df_bins": 8},
+                        "network": {"name": "crn", **SMALL["crn"]}, "target": "irm"},
+              "loss": SIGNAL_LOSS, "optim": {"steps": 1, "batch_size": 2, "lr": 0.0}, "eval_every": 1}
+    trainer.train(config, tmp_path / "b", progress=False, data=data)  # lr 0: the weights stay
+    start = torch.load(tmp_path / "a" / "best.pt", weights_only=False)["state_dict"]
+    after = torch.load(tmp_path / "b" / "last.pt", weights_only=False)["state_dict"]
+    assert all(torch.equal(start[k], after[k]) for k in start)
+    config["model"]["network"] = {"name": "rnn", **SMALL["rnn"]}
+    with pytest.raises(ValueError, match="differs"):
+        trainer.train(config, tmp_path / "c", progress=False, data=data)
 
 
 def test_macs_count_matches_hand_count_for_a_gru_net():
