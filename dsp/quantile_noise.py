@@ -74,6 +74,7 @@ class QuantileNoiseState:
         started: whether each channel has seen a non-silent frame (``(channels,)`` bool).
         window_frames: ``WINDOW_S`` in frames at this hop.
         settled: whether every channel has started and left start-up (skips both checks).
+        scratch, above: per-frame work arrays (allocated once, no meaning between frames).
     """
 
     log_quantile: np.ndarray
@@ -85,6 +86,8 @@ class QuantileNoiseState:
     started: np.ndarray
     window_frames: int
     settled: bool = False
+    scratch: np.ndarray | None = None  # (2, NUM_ESTIMATORS, channels, bins) work arrays
+    above: np.ndarray | None = None  # (NUM_ESTIMATORS, channels, bins) bool work array
 
 
 def init_state(num_channels: int, num_bins: int, hop_s: float) -> QuantileNoiseState:
@@ -123,18 +126,22 @@ def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarra
     counters = state.counters
     gain = (rate / (counters + 1.0))[..., None]  # (S, C, 1): rate x 1/(n + 1)
     log_quantile, density = state.log_quantile, state.density
+    if state.scratch is None or state.scratch.shape[1:] != log_quantile.shape:
+        state.scratch = np.empty((2,) + log_quantile.shape)
+        state.above = np.empty(log_quantile.shape, bool)
+    step, work, above = state.scratch[0], state.scratch[1], state.above
     # eq. 1: a step of delta / (n + 1) = STEP_FACTOR gain / max(density, 1), times +Q above the
-    # quantile and -(1 - Q) below it
-    direction = np.where(log_magnitude > log_quantile, QUANTILE, QUANTILE - 1.0)
-    step = np.maximum(density, 1.0)
+    # quantile and -(1 - Q) below it (the direction is (y > q) - (1 - Q): exactly Q or Q - 1)
+    np.greater(log_magnitude, log_quantile, out=above)
+    np.maximum(density, 1.0, out=step)
     np.divide(STEP_FACTOR * gain, step, out=step)
-    step *= direction
+    step *= np.subtract(above, 1.0 - QUANTILE, out=work)
     log_quantile += step
     distance = np.subtract(log_magnitude, log_quantile, out=step)
-    hit = np.abs(distance, out=distance) < DENSITY_WIDTH
-    update = 0.5 / DENSITY_WIDTH - density  # eq. 2, where hit
+    hit = np.less(np.abs(distance, out=distance), DENSITY_WIDTH, out=above)
+    update = np.subtract(0.5 / DENSITY_WIDTH, density, out=work)  # eq. 2, where hit
     update *= gain
-    density += np.where(hit, update, 0.0)
+    np.add(density, update, out=density, where=hit)
     window = state.window_frames
     full = counters >= window
     if full.any():  # eq. 3: publish and restart (in estimator order, like WebRTC)

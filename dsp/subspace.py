@@ -318,7 +318,10 @@ def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometr
 def noise_covariances(levels: np.ndarray, state: SubspaceState, geometry: Geometry) -> np.ndarray:
     """Toeplitz ``R_n`` ``(..., K, K)`` from noise band levels ``(..., bands)``."""
     floor = DYNAMIC_RANGE * levels.mean(axis=-1, keepdims=True) + TINY
-    return toeplitz(np.maximum(levels, floor) @ state.tables.band_to_lags, geometry, state.tables)
+    # einsum, not @: a (groups, bands) x (bands, K) BLAS product rounds each row by how many
+    # groups the block holds, and the output must not depend on the blocking
+    lags = np.einsum("...b,bk->...k", np.maximum(levels, floor), state.tables.band_to_lags)
+    return toeplitz(lags, geometry, state.tables)
 
 
 def tdc_factors(windows: np.ndarray, state: SubspaceState, geometry: Geometry,

@@ -70,6 +70,7 @@ class SpectralState:
     sample_rate: float
     frames_done: int = 0
     extra: dict = field(default_factory=dict)  # what a subclass's hooks carry (e.g. a detector)
+    constants: tuple | None = None  # (values key, derived constants): see _block_constants
 
 
 class SpectralDenoiser(Plugin, register=False):
@@ -174,10 +175,7 @@ class SpectralDenoiser(Plugin, register=False):
         override = state.learned_noise if mode == "learned" else None
         base_update = 0.0 if mode == "frozen" else 1.0
         factors = self._noise_update_factors(state, power, values)
-        noise_gain = 10.0 ** (float(values["sensitivity_db"]) / 10.0)
-        frame_period = state.stft.hop_size / state.sample_rate
-        bin_hz = state.sample_rate / state.stft.frame_size
-        width = 2 * int(round(float(values["smoothing_hz"]) / bin_hz / 2)) + 1
+        noise_gain, width, attack, release, fixed_floor = self._block_constants(state, values)
         estimate = self.ESTIMATOR.process_frame
         num_frames = power.shape[1]
         if num_frames == 1:  # the real-time case (one frame per block): no frame loop
@@ -185,19 +183,47 @@ class SpectralDenoiser(Plugin, register=False):
                            float(factors[0]) * base_update, noise_gain, values)[:, None]
         else:
             raw = np.empty(power.shape)
+            # each frame as its own C-ordered (channels, bins) array, as in the one-frame case:
+            # sums over bins round by memory layout, and the output must not depend on blocking
+            frames = np.ascontiguousarray(power.transpose(1, 0, 2))
             for f in range(num_frames):
-                raw[:, f] = estimate(state.estimator, power[:, f], override,
+                raw[:, f] = estimate(state.estimator, frames[f], override,
                                      float(factors[f]) * base_update, noise_gain, values)
-        scales = self._reduction_scales(state, power, values)
-        floor = np.power(10.0, scales * (-float(values["reduction_db"]) / 20.0))[None, :, None]
+        if fixed_floor is None:  # a subclass scales the reduction per frame
+            scales = self._reduction_scales(state, power, values)
+            floor = np.power(10.0, scales * (-float(values["reduction_db"]) / 20.0))[None, :, None]
+        else:
+            floor = fixed_floor
         smoother = state.smoother
         if smoother.kernel is None or smoother.kernel.width_bins != width:
             smoother.kernel = gain_smoothing.FrequencyKernel.build(power.shape[2], width)
         shaped = gain_smoothing.shape_gains(raw, link=str(values["link"]), width_bins=width,
                                             floor=floor, kernel=smoother.kernel)
-        gains = gain_smoothing.attack_release(
-            smoother, shaped,
-            gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
-            gain_smoothing.time_constant_coefficient(float(values["release_ms"]), frame_period))
+        gains = gain_smoothing.attack_release(smoother, shaped, attack, release)
         state.frames_done += num_frames
         return spectra * gains
+
+    def _block_constants(self, state: SpectralState,
+                         values: Mapping[str, Value]) -> tuple[float, int, float, float, float | None]:
+        """``(noise_gain, width_bins, attack, release, floor)`` for this block's values, cached
+        while they stay the same (a real-time host changes them rarely, calls often).
+
+        ``floor`` is ``None`` when a subclass overrides :meth:`_reduction_scales` (per-frame
+        floors); else the linear gain floor ``10^(-reduction_db/20)``.
+        """
+        key = (values["sensitivity_db"], values["smoothing_hz"], values["attack_ms"],
+               values["release_ms"], values["reduction_db"])
+        cached = state.constants
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        frame_period = state.stft.hop_size / state.sample_rate
+        bin_hz = state.sample_rate / state.stft.frame_size
+        fixed = type(self)._reduction_scales is SpectralDenoiser._reduction_scales
+        constants = (
+            10.0 ** (float(values["sensitivity_db"]) / 10.0),
+            2 * int(round(float(values["smoothing_hz"]) / bin_hz / 2)) + 1,
+            gain_smoothing.time_constant_coefficient(float(values["attack_ms"]), frame_period),
+            gain_smoothing.time_constant_coefficient(float(values["release_ms"]), frame_period),
+            float(np.power(10.0, -float(values["reduction_db"]) / 20.0)) if fixed else None)
+        state.constants = (key, constants)
+        return constants
