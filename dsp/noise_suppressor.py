@@ -32,6 +32,13 @@ the upper band one scalar gain):
    ``r = NOISE_RATE``, or the slower ``SPEECH_NOISE_RATE`` where speech is likely
    (``p > SPEECH_LIKELY``) and the level rises (a fall is always allowed at the fast rate); the
    template ``T`` follows ``|Y|`` at ``PAUSE_RATE`` only where ``p < SPEECH_LIKELY``.
+   The gain then sees ``min(N, c Q)`` with ``c = QUANTILE_TO_MEAN``, the mean over the 0.25
+   quantile of a Rayleigh magnitude (not in WebRTC): where speech has leaked into ``N`` (a
+   stream that starts on speech, long vowels the slow rate still learns) the quantile, which
+   stays under speech, bounds it. On the classic benchmark's stationary scenes this lifted the
+   SI-SDR improvement from +4.33 to +4.63 dB (recorded noise: +4.50 -> +4.51 dB). During the
+   first half second it is limited further by the harmonic-gap estimate of
+   :mod:`hushboard.dsp.noise_startup` (a stream that opens on speech).
 7. Gain (``wiener_filter.cc``): the decision-directed a priori SNR against ``N`` (Ephraim &
    Malah 1984, eq. 51), ``xi = DD G'^2 gamma' + (1 - DD) max(gamma - 1, 0)`` with the a posteriori
    SNR ``gamma = |Y|^2 / E|N|^2 = (pi / 4) (|Y| / N)^2``, then the Wiener rule with WebRTC's
@@ -80,7 +87,7 @@ from typing import Mapping
 
 import numpy as np
 
-from . import quantile_noise
+from . import noise_startup, quantile_noise
 
 WEBRTC_FRAME_S = 0.01  # WebRTC's per-frame constants below are per 10 ms frame
 DD = 0.98  # decision-directed weight (WebRTC's DD_PR_SNR; Ephraim & Malah's a)
@@ -118,6 +125,9 @@ MAX_EXTRA_OVERDRIVE = 0.25
 # logs and exp(-log L) far inside float64.
 TINY = 1e-30
 RAYLEIGH_MEAN = float(np.sqrt(np.pi / 4.0))  # E|Y| / sqrt(E|Y|^2) for Gaussian noise
+# Mean over the QUANTILE quantile of a Rayleigh magnitude: sqrt(pi / 2) / sqrt(-2 ln(1 - Q))
+# (1.652 at Q = 0.25): the quantile estimate Q of step 1 scaled to the mean magnitude N tracks.
+QUANTILE_TO_MEAN = float(np.sqrt(np.pi / 2.0) / np.sqrt(-2.0 * np.log(1.0 - quantile_noise.QUANTILE)))
 
 
 def per_hop(rate_per_10ms: float, hop_s: float) -> float:
@@ -176,6 +186,7 @@ class NoiseSuppressorState:
     previous_clean: np.ndarray
     previous_gain: np.ndarray
     rates: Rates
+    startup: noise_startup.StartupState
 
 
 def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: int,
@@ -200,7 +211,8 @@ def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: i
         history=np.full((rates.model_window - 1, num_channels, 3), np.nan),
         countdown=rates.model_window, energy_norm=np.zeros(num_channels),
         energy_sum=np.zeros(num_channels), live_frames=np.zeros(num_channels),
-        previous_clean=np.zeros(shape), previous_gain=np.ones(shape), rates=rates)
+        previous_clean=np.zeros(shape), previous_gain=np.ones(shape), rates=rates,
+        startup=noise_startup.init_state(hop_s))
 
 
 # -- features and speech probability (steps 3-5) ------------------------------------------------
@@ -387,6 +399,13 @@ def process_frame(state: NoiseSuppressorState, power: np.ndarray, noise_override
     magnitude = np.sqrt(np.maximum(power, TINY))
     if noise_override is None:
         noise = track_noise(state, magnitude, energy, live, update * live, state.previous_clean)
+        # Step 6b: the gain sees at most the mean magnitude the quantile implies (speech that
+        # leaked into the recursive N lifts it above that; the quantile sits under speech)
+        noise = np.minimum(noise, QUANTILE_TO_MEAN * state.quantile.noise)
+        if noise_startup.active(state.startup):  # the first half second (in power, then back)
+            as_power = np.square(noise / RAYLEIGH_MEAN)
+            limited = noise_startup.limit(state.startup, power, as_power, update)
+            noise = RAYLEIGH_MEAN * np.sqrt(limited)
     else:
         noise = state.noise = RAYLEIGH_MEAN * np.sqrt(noise_override)
     ratio = magnitude / np.maximum(noise, TINY)

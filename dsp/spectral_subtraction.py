@@ -20,7 +20,8 @@ written as a gain on ``|Y|``: ``G = max(1 - alpha (N / |Y|^2)^(a/2), 0)^(1/a)``.
 
 The noise power is the learned profile (``noise_override``) or, adaptively, minimum statistics
 (:mod:`hushboard.dsp.minimum_statistics`), which keeps running in every mode so a mode change
-mid-stream finds a converged estimate.
+mid-stream finds a converged estimate; during the first half second it is limited by the
+harmonic-gap estimate of :mod:`hushboard.dsp.noise_startup` (a stream that opens on speech).
 
 References:
     S. F. Boll, "Suppression of acoustic noise in speech using spectral subtraction", IEEE Trans.
@@ -35,7 +36,7 @@ from typing import Mapping
 
 import numpy as np
 
-from . import minimum_statistics
+from . import minimum_statistics, noise_startup
 
 EXPONENTS = {"power": 2.0, "magnitude": 1.0}  # the `a` of the module docstring
 SNR_LIMITS_DB = (-5.0, 20.0)  # Berouti's range of the linear alpha(SNR) rule
@@ -48,13 +49,15 @@ class SpectralSubtractionState:
     """The adaptive noise tracker; the subtraction itself is memoryless."""
 
     tracker: minimum_statistics.MinimumStatisticsState
+    startup: noise_startup.StartupState
 
 
 def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: int,
                values: Mapping[str, object]) -> SpectralSubtractionState:
     """Estimator state for ``(channels, bins)`` frames advanced by ``hop_size`` samples."""
     return SpectralSubtractionState(
-        minimum_statistics.init_state(num_channels, num_bins, hop_size / sample_rate))
+        minimum_statistics.init_state(num_channels, num_bins, hop_size / sample_rate),
+        noise_startup.init_state(hop_size / sample_rate))
 
 
 def over_subtraction(alpha_0: float, power: np.ndarray, noise: np.ndarray) -> np.ndarray:
@@ -89,7 +92,8 @@ def process_frame(state: SpectralSubtractionState, power: np.ndarray,
         noise_gain: linear factor on the noise power the gain rule sees (``sensitivity_db``).
         values: the plugin's values; reads ``over_subtraction`` and ``exponent``.
     """
-    tracked = minimum_statistics.update(state.tracker, power, update)
+    tracked = noise_startup.limit(state.startup, power,
+                                  minimum_statistics.update(state.tracker, power, update), update)
     noise = tracked if noise_override is None else noise_override
     if noise_gain != 1.0:
         noise = noise * noise_gain

@@ -21,6 +21,9 @@ Per bin, with noise power ``lambda`` (MCRA, :mod:`hushboard.dsp.mcra`, or a lear
   Where MCRA sees only noise the gain is exactly the floor (a steady residual, no musical noise);
   where it sees speech the statistical gain acts alone.
 
+During the first half second the MCRA estimate is limited by the harmonic-gap estimate of
+:mod:`hushboard.dsp.noise_startup` (a stream that opens on speech does not take it for noise).
+
 Every SNR is clipped (``XI_MIN..XI_MAX``, ``GAMMA_MIN..GAMMA_MAX``) and every gain limited to
 [0, 1]: no NaN or inf whatever the input (silence included).
 
@@ -43,7 +46,7 @@ from typing import Callable, Mapping
 import numpy as np
 from scipy import special
 
-from . import mcra
+from . import mcra, noise_startup
 
 DECISION_DIRECTED = 0.98  # Ephraim & Malah's a in eq. 51
 XI_MIN = 10.0 ** (-25.0 / 10.0)  # -25 dB a priori SNR floor (Cappe's range of -25..-15 dB)
@@ -93,13 +96,15 @@ class WienerState:
 
     tracker: mcra.McraState
     previous_clean_snr: np.ndarray
+    startup: noise_startup.StartupState
 
 
 def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: int,
                values: Mapping[str, object]) -> WienerState:
     """Estimator state for ``(channels, bins)`` frames advanced by ``hop_size`` samples."""
     return WienerState(mcra.init_state(num_channels, num_bins, hop_size / sample_rate),
-                       np.zeros((num_channels, num_bins)))
+                       np.zeros((num_channels, num_bins)),
+                       noise_startup.init_state(hop_size / sample_rate))
 
 
 def presence_probability(prior: np.ndarray, one_plus_xi: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -124,8 +129,17 @@ def process_frame(state: WienerState, power: np.ndarray, noise_override: np.ndar
         noise_gain: linear factor on the noise power the gain rule sees (``sensitivity_db``).
         values: the plugin's values; reads ``method`` and ``reduction_db``.
     """
-    tracked, prior = mcra.update(state.tracker, power, update, noise_override)
-    noise = tracked if noise_override is None else noise_override
+    floor = noise_override
+    startup = noise_override is None and noise_startup.active(state.startup)
+    if startup:  # the presence test, too, compares with the limited noise (see noise_startup)
+        noise_startup.observe(state.startup, power, update)
+        if state.tracker.started:
+            floor = noise_startup.apply(state.startup, mcra.B_MIN * state.tracker.minimum)
+    tracked, prior = mcra.update(state.tracker, power, update, floor)
+    if noise_override is None:
+        noise = noise_startup.apply(state.startup, tracked) if startup else tracked
+    else:
+        noise = noise_override
     if noise_gain != 1.0:
         noise = noise * noise_gain
     gamma = power / np.maximum(noise, TINY_POWER)

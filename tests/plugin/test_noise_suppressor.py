@@ -86,3 +86,32 @@ def test_learned_profile_removes_the_noise_and_keeps_a_tone():
     assert abs(tone_level_db(y[SR:], 1000.0, 0)) < 1.0  # measured: -0.2 dB
     residual = y[SR:] - tone[SR:]
     assert level_db(residual) - level_db(noisy[SR:] - tone[SR:]) < -10.0  # measured: -13.6 dB
+
+
+def test_quantile_bound_sits_at_the_mean_noise_magnitude_and_lowers_a_leaked_estimate():
+    """Step 6b: QUANTILE_TO_MEAN x the 25 % quantile estimates the mean noise magnitude (so the
+    bound leaves a right estimate alone), and where a source on 2/3 of the time has leaked into
+    the recursive estimate, the noise the gain sees is lower with the bound than without it."""
+    from hushboard.dsp import noise_suppressor as dsp
+
+    def run(bound: float) -> tuple[float, float]:
+        rng = np.random.default_rng(0)
+        state = dsp.init_state(1, 513, SR, 512, {})
+        values = {"reduction_db": 12.0, "aggressiveness": 0.0}
+        source = np.arange(20, 400, 20)
+        quiet, loud = [], []
+        for frame in range(600):
+            power = rng.exponential(1.0, (1, 513))  # E|Y|^2 = 1: mean magnitude sqrt(pi) / 2
+            if (frame // 20) % 3 != 2:
+                power[0, source] += 10.0
+            dsp.process_frame(state, power, None, 1.0, 1.0, values)
+            if frame > 200:
+                seen = np.minimum(state.noise, bound * state.quantile.noise)[0] / (np.sqrt(np.pi) / 2)
+                quiet.append(20 * np.log10(dsp.QUANTILE_TO_MEAN * state.quantile.noise[0, 450:500]).mean()
+                             - 20 * np.log10(np.sqrt(np.pi) / 2))
+                loud.append(20 * np.log10(seen[source]).mean())
+        return float(np.mean(quiet)), float(np.mean(loud))
+
+    quiet_db, bounded_db = run(dsp.QUANTILE_TO_MEAN)
+    assert abs(quiet_db) < 1.0  # noise-only bins: the bound is the mean magnitude
+    assert bounded_db < run(np.inf)[1] - 1.5  # 6.2 dB over the noise instead of 8.4 dB
