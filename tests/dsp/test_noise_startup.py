@@ -1,4 +1,5 @@
-"""Start-up noise limit: unbiased on noise (before its margin), and a stream that opens on a voice keeps more of it."""
+"""Start-up noise limit: unbiased on noise (before its margin), and a stream that opens on a
+voice keeps more of it."""
 from __future__ import annotations
 
 import numpy as np
