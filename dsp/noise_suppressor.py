@@ -54,7 +54,12 @@ The noise-update hook (Solution 1)
     what is taken for noise, exactly; the detectors (features, histograms, probabilities) keep
     running because they classify the present frame rather than learn the noise. The
     ``SpectralDenoiser`` framework passes ``_noise_update_factors(...)`` (1 unless overridden;
-    the music detector lowers it on music) times 0 in ``mode="frozen"``.
+    the music detector lowers it on music) times 0 in ``mode="frozen"``. With
+    ``state.fall_update`` set (the ``MusicAwareDenoiser`` sets it to the mode's rate), ``update``
+    scales only the RISE of the quantile and of ``N``, and they fall at ``fall_update``: music
+    adds energy, so it can only pull the estimates up; slowing the fall as well would keep a
+    too-high start-up estimate for as long as music plays (measured in
+    ``models/music_detector.md``, "Effect in the denoiser").
 
 Learned noise (``mode="learned"``)
     The learned mean power ``P_n`` replaces steps 1-6: the noise magnitude the gain sees is the
@@ -168,6 +173,10 @@ class NoiseSuppressorState:
             accumulator over the current window; live_frames: non-silent frames per channel.
         previous_clean: ``prev = |Y'| G' / N'`` of the last frame (steps 2 and 7).
         previous_gain: ``G'``, returned again for silent frames.
+        fall_update: ``None``: ``update`` scales every noise-learning rate. A number in [0, 1]:
+            the rate at which the noise estimates (quantile and ``N``) may fall, while
+            ``update`` (at most this) scales only their rise (set by the ``MusicAwareDenoiser``:
+            music raises levels, so it slows learning upward but never the return to the noise).
     """
 
     quantile: quantile_noise.QuantileNoiseState
@@ -187,6 +196,7 @@ class NoiseSuppressorState:
     previous_gain: np.ndarray
     rates: Rates
     startup: noise_startup.StartupState
+    fall_update: float | None = None
 
 
 def init_state(num_channels: int, num_bins: int, sample_rate: float, hop_size: int,
@@ -335,11 +345,13 @@ def update_model(state: NoiseSuppressorState) -> None:
 
 # -- noise tracking (steps 1-6) -------------------------------------------------------------------
 def track_noise(state: NoiseSuppressorState, magnitude: np.ndarray, energy: np.ndarray,
-                live: np.ndarray, rate: np.ndarray, previous_clean: np.ndarray) -> np.ndarray:
+                live: np.ndarray, rate: np.ndarray, previous_clean: np.ndarray,
+                fall_rate: np.ndarray | None = None) -> np.ndarray:
     """Steps 1-6 for one frame; return the updated noise magnitude ``N`` ``(channels, bins)``.
 
     ``rate`` is the noise-update rate per channel (``update`` x live), ``previous_clean`` the
-    ``prev = |Y'| G' / N'`` term of step 2.
+    ``prev = |Y'| G' / N'`` term of step 2. ``fall_rate`` (per channel, at least ``rate``):
+    the rate of the estimates' downward steps, ``rate`` then scaling only the upward ones.
     """
     rates = state.rates
     log_magnitude = np.log(magnitude)
@@ -353,7 +365,7 @@ def track_noise(state: NoiseSuppressorState, magnitude: np.ndarray, energy: np.n
         state.energy_norm[starting] = total / (n + 1.0)
     state.energy_sum += energy * live
     state.live_frames += live
-    quantile = quantile_noise.update(state.quantile, log_magnitude, rate, live)
+    quantile = quantile_noise.update(state.quantile, log_magnitude, rate, live, fall_rate)
     post_plus_one = magnitude / quantile  # post + 1 = max(|Y| / Q, 1)
     np.maximum(post_plus_one, 1.0, out=post_plus_one)
     post = post_plus_one - 1.0
@@ -371,6 +383,8 @@ def track_noise(state: NoiseSuppressorState, magnitude: np.ndarray, energy: np.n
     column = rate[:, None]
     # likely speech and a rising level: the slow rate; otherwise the fast one
     noise_rate = np.where(speech & (step > 0.0), rates.speech_noise * column, rates.noise * column)
+    if fall_rate is not None:  # falls at the fall rate (rises keep the rate above)
+        np.copyto(noise_rate, rates.noise * fall_rate[:, None], where=step <= 0.0)
     noise_rate *= 1.0 - p
     noise_rate *= step
     state.noise += noise_rate
@@ -398,7 +412,8 @@ def process_frame(state: NoiseSuppressorState, power: np.ndarray, noise_override
         return state.previous_gain
     magnitude = np.sqrt(np.maximum(power, TINY))
     if noise_override is None:
-        noise = track_noise(state, magnitude, energy, live, update * live, state.previous_clean)
+        fall = None if state.fall_update is None else max(update, state.fall_update) * live
+        noise = track_noise(state, magnitude, energy, live, update * live, state.previous_clean, fall)
         # Step 6b: the gain sees at most the mean magnitude the quantile implies (speech that
         # leaked into the recursive N lifts it above that; the quantile sits under speech)
         noise = np.minimum(noise, QUANTILE_TO_MEAN * state.quantile.noise)

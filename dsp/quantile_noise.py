@@ -32,6 +32,10 @@ The noise-update hook
     publication of anything new) and ``rate = 0.5`` learns at half speed. This is the input that
     the article's music detector ("Solution 1", the noise factor) drives through
     ``SpectralDenoiser._noise_update_factors``.
+    With ``fall_rate`` as well, ``rate`` scales only the upward steps (eq. 1a) and ``fall_rate``
+    the rest: music, which can only raise a bin's level distribution, slows what the tracker
+    learns upward while the estimate still falls to quieter noise at full speed (the
+    ``MusicAwareDenoiser``'s use).
 
 Deviations from WebRTC: the log quantile starts at the first non-silent frame's log magnitude
 (per channel) instead of a fixed level of 8 in 16-bit units, which has no meaning for float
@@ -105,7 +109,7 @@ def init_state(num_channels: int, num_bins: int, hop_s: float) -> QuantileNoiseS
 
 
 def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarray,
-           live: np.ndarray) -> np.ndarray:
+           live: np.ndarray, fall_rate: np.ndarray | None = None) -> np.ndarray:
     """Track one frame; return the published noise magnitude ``exp(q)``, ``(channels, bins)``.
 
     Args:
@@ -114,6 +118,10 @@ def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarra
         live: which channels carry signal in this frame, ``(channels,)`` bool; a channel's first
             live frame seeds its estimators whatever the rate (a stream frozen from its start
             keeps that first frame as its noise).
+        fall_rate: if given, ``(channels,)`` in [``rate``, 1]: the rate of the downward steps,
+            the density and the counters, while ``rate`` scales only the upward steps (eq. 1a).
+            A quantile raised by something steady that is not noise (music) then rises at
+            ``rate`` but still falls to the noise at ``fall_rate``; ``None`` is ``rate`` for both.
     """
     changed = False
     if not state.settled:
@@ -124,7 +132,8 @@ def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarra
             state.started |= fresh
             changed = True
     counters = state.counters
-    gain = (rate / (counters + 1.0))[..., None]  # (S, C, 1): rate x 1/(n + 1)
+    counted = rate if fall_rate is None else fall_rate  # what the counters and density follow
+    gain = (counted / (counters + 1.0))[..., None]  # (S, C, 1): rate x 1/(n + 1)
     log_quantile, density = state.log_quantile, state.density
     if state.scratch is None or state.scratch.shape[1:] != log_quantile.shape:
         state.scratch = np.empty((2,) + log_quantile.shape)
@@ -136,6 +145,9 @@ def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarra
     np.maximum(density, 1.0, out=step)
     np.divide(STEP_FACTOR * gain, step, out=step)
     step *= np.subtract(above, 1.0 - QUANTILE, out=work)
+    if fall_rate is not None:  # upward steps at rate, not fall_rate (0/0: a frozen channel)
+        rise = np.divide(rate, fall_rate, out=np.zeros_like(rate), where=fall_rate > 0)
+        np.multiply(step, rise[:, None], out=step, where=above)
     log_quantile += step
     distance = np.subtract(log_magnitude, log_quantile, out=step)
     hit = np.less(np.abs(distance, out=distance), DENSITY_WIDTH, out=above)
@@ -151,14 +163,14 @@ def update(state: QuantileNoiseState, log_magnitude: np.ndarray, rate: np.ndarra
             state.published[publish] = state.log_quantile[s, publish]
         counters[full] = 0.0
         changed = True
-    counters += rate
+    counters += counted
     if not state.settled:
         starting = state.learned < window
         if starting.any():  # start-up: follow the most settled estimator (largest count)
             settled_most = counters.argmax(axis=0)  # (C,)
             channels = np.flatnonzero(starting)
             state.published[channels] = state.log_quantile[settled_most[channels], channels]
-            state.learned[starting] = np.minimum(state.learned[starting] + rate[starting], window)
+            state.learned[starting] = np.minimum(state.learned[starting] + counted[starting], window)
             changed = True
         state.settled = bool(state.started.all() and (state.learned >= window).all())
     if changed:

@@ -16,6 +16,7 @@ Metrics (``METRICS``; ``models.metrics`` has one function per metric):
 | ``stoi`` | STOI at 16 kHz | speech targets |
 | ``dnsmos_ovrl`` | DNSMOS P.835 overall (non-intrusive) | speech targets |
 | ``si_sdr``, ``si_sdr_i`` | SI-SDR of the output, and its improvement over the noisy input (dB) | all |
+| ``music_si_sdr`` | SI-SDR in the music band (50 Hz-16 kHz, zero-phase band-pass on both signals; dB) | ``music-scene`` |
 | ``atten_db``, ``atten_hf_db`` | noise attenuation, full band and above 8 kHz (dB) | all |
 | ``lsd_db`` | music-band (50 Hz-16 kHz) log-spectral distance to the target (dB, lower is better) | all |
 | ``visqol`` | ViSQOL v3 audio mode at 48 kHz (music fidelity) | ``music-scene`` |
@@ -67,6 +68,8 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
     Metric("dnsmos_ovrl", "DNSMOS OVRL", _dnsmos_ovrl, SPEECH_SCENARIOS, "speechmos"),
     Metric("visqol", "ViSQOL (music)", lambda o, n, s: M.visqol_audio(o, s.target, SR), ("music-scene",), "visqol"),
     Metric("si_sdr", "SI-SDR (dB)", lambda o, n, s: M.si_sdr(o, s.target), None, digits=1),
+    Metric("music_si_sdr", "music-band SI-SDR (dB)", lambda o, n, s: M.band_si_sdr(o, s.target, SR),
+           ("music-scene",), digits=1),
     Metric("si_sdr_i", "SI-SDRi (dB)", lambda o, n, s: M.si_sdr(o, s.target) - M.si_sdr(s.noisy, s.target),
            None, digits=1, signed=True),
     Metric("atten_db", "noise atten. (dB)", lambda o, n, s: M.noise_attenuation_db(s.noise, n, SR), None, digits=1),
@@ -76,7 +79,7 @@ METRICS: dict[str, Metric] = {m.key: m for m in (
            None, digits=1),
 )}
 #: numpy-only metrics: what ``score_method`` uses unless told otherwise (fast, no extra packages).
-FAST_METRICS = ("si_sdr", "si_sdr_i", "atten_db", "atten_hf_db", "lsd_db")
+FAST_METRICS = ("si_sdr", "si_sdr_i", "music_si_sdr", "atten_db", "atten_hf_db", "lsd_db")
 ALL_METRICS = tuple(METRICS)
 
 

@@ -4,8 +4,10 @@ The blue box is ``NoiseSuppressor`` (quantile noise estimation, speech presence,
 the yellow box is the GRU speech/music detector (``MusicDetector``'s ``DetectorCore``), run on the
 same STFT frames. Its smoothed P(music) becomes the "noise factor" of each frame:
 
-- noise update rate ``1 - music_protection * P(music)``: sustained notes are not learned as
-  noise (a classic tracker learns anything steady for longer than its window, about 1-2 s);
+- noise update rate ``1 - music_protection * P(music)`` for the RISE of the noise estimates:
+  sustained notes are not learned as noise (a classic tracker learns anything steady for longer
+  than its window, about 1-2 s), while a fall to quieter noise is learned at full speed (music
+  only adds energy; ``dsp.noise_suppressor``'s ``fall_update``);
 - reduction ``reduction_db * (1 - FLOOR_SHARE * music_protection * P(music))``: in music frames
   the gain floor rises, so residual gain errors cannot carve holes into the music.
 
@@ -50,6 +52,8 @@ class MusicAwareDenoiser(NoiseSuppressor):
         music = state.extra["detector"].step(power, float(values["hold_ms"]))[:, 0]
         state.extra["music"] = music
         self.last_music_probability = music
+        # the factor slows only what the noise estimates learn upward; they fall at the mode's rate
+        state.estimator.fall_update = 0.0 if values["mode"] == "frozen" else 1.0
         return 1.0 - float(values["music_protection"]) * music
 
     def _reduction_scales(self, state: SpectralState, power: np.ndarray,

@@ -40,3 +40,23 @@ def test_rate_zero_freezes_everything_and_rate_one_adapts():
         adapted = quantile_noise.update(moving, frame, np.ones(1), live)
     assert np.array_equal(held, before)
     assert np.median(np.log(adapted / before)) > 2.5
+
+
+def test_fall_rate_lets_the_estimate_fall_while_rises_stay_slowed():
+    frames = rayleigh_log_magnitudes(900, 32, seed=3)
+    live, zero, one = np.ones(1, bool), np.zeros(1), np.ones(1)
+    state = quantile_noise.init_state(1, 32, HOP_S)
+    for frame in frames[:300] + 2.0:  # learn a level e^2 (17 dB) above the noise to come
+        start = quantile_noise.update(state, frame, one, live).copy()
+    for frame in frames[300:600]:  # the level drops: rises frozen, falls at full rate
+        fallen = quantile_noise.update(state, frame, zero, live, fall_rate=one).copy()
+    assert np.median(np.log(fallen / start)) < -1.5  # it followed the drop
+    for frame in frames[600:] + 3.0:  # the level jumps up: only rises would follow
+        held = quantile_noise.update(state, frame, zero, live, fall_rate=one)
+    assert np.median(np.log(held / fallen)) < 0.1  # it did not
+    same = quantile_noise.init_state(1, 32, HOP_S)
+    plain = quantile_noise.init_state(1, 32, HOP_S)
+    for frame in frames[:200]:  # fall_rate equal to rate is the plain tracker, bit for bit
+        a = quantile_noise.update(same, frame, one, live, fall_rate=one)
+        b = quantile_noise.update(plain, frame, one, live)
+    np.testing.assert_array_equal(a, b)

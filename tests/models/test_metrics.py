@@ -28,6 +28,19 @@ def test_si_sdr_improvement_and_length_check():
         metrics.si_sdr(s[:-1], s)
 
 
+def test_music_band_si_sdr_ignores_what_lies_outside_the_band():
+    rng = np.random.default_rng(4)
+    music = rng.standard_normal(96000)
+    t = np.arange(96000) / 48000
+    rumble = 3.0 * np.sin(2 * np.pi * 15.0 * t)  # below the 50 Hz edge, louder than the music
+    assert metrics.si_sdr(music + rumble, music) < 0
+    assert metrics.band_si_sdr(music + rumble, music, 48000) > 25
+    in_band = rng.standard_normal(96000) * np.sqrt(0.1)  # 10 dB under, all of it inside the band
+    assert metrics.band_si_sdr(music + in_band, music, 48000) == pytest.approx(10.0, abs=1.0)
+    with pytest.raises(ValueError, match="equal lengths"):
+        metrics.band_si_sdr(music[:-1], music, 48000)
+
+
 def test_noise_attenuation_per_band():
     rng = np.random.default_rng(3)
     noise = rng.standard_normal(48000)

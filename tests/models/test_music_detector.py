@@ -65,3 +65,32 @@ def test_recipe_options_synthetic_noise_width_and_music_weight():
     assert not np.allclose(recorded.features, synthetic.features)
     net = recipe.train(recorded, epochs=1, seed=0, log=lambda line: None, hidden=16, music_weight=3.0)
     assert net.hidden == 16 and net.count_weights() < MusicDetectorNet().count_weights()
+
+
+def test_tilt_augmentation_is_a_tilt_about_the_pivot_and_keeps_the_labels():
+    freqs = np.fft.rfftfreq(recipe.FRAME, 1.0 / recipe.SR)
+    gains_db = 10 * np.log10(recipe.tilt_gains(4.0))
+    octave_up = np.argmin(np.abs(freqs - 2 * recipe.TILT_PIVOT_HZ))
+    octave_down = np.argmin(np.abs(freqs - recipe.TILT_PIVOT_HZ / 2))
+    assert gains_db[octave_up] == pytest.approx(4.0, abs=0.2)
+    assert gains_db[octave_down] == pytest.approx(-4.0, abs=0.5)
+    assert gains_db[0] == gains_db[1]  # held below TILT_LOW_HZ: no infrasound boost
+    plain = recipe.build_examples(synthetic_take, 3, seed=5)
+    tilted = recipe.build_examples(synthetic_take, 3, seed=5, tilt_db_per_octave=6.0)
+    np.testing.assert_array_equal(plain.labels, tilted.labels)  # same scenes, same labels
+    np.testing.assert_array_equal(plain.snr_db, tilted.snr_db)
+    bands = slice(0, 24)  # mean-removed band energies: a tilt changes their slope
+    assert not np.allclose(plain.features[..., bands], tilted.features[..., bands])
+
+
+def test_examples_do_not_depend_on_the_worker_count_and_lowpass_band_limits(monkeypatch):
+    monkeypatch.setattr(recipe, "CHUNK", 2)  # three chunks: the workers share them out
+    one = recipe.build_examples(synthetic_take, 5, seed=6, lowpass_share=1.0)
+    two = recipe.build_examples(synthetic_take, 5, seed=6, lowpass_share=1.0, workers=2)
+    np.testing.assert_array_equal(one.features, two.features)
+    np.testing.assert_array_equal(one.scenes, two.scenes)
+    assert set(one.scenes) <= set(recipe.SCENES)
+    gains = recipe.lowpass_gains(4000.0)
+    freqs = np.fft.rfftfreq(recipe.FRAME, 1.0 / recipe.SR)
+    assert gains[np.argmin(np.abs(freqs - 4000.0))] == pytest.approx(0.5, abs=0.05)  # -3 dB
+    assert gains[freqs > 8000.0].max() < 1e-4 and gains[freqs < 2000.0].min() > 0.99

@@ -115,3 +115,32 @@ def test_quantile_bound_sits_at_the_mean_noise_magnitude_and_lowers_a_leaked_est
     quiet_db, bounded_db = run(dsp.QUANTILE_TO_MEAN)
     assert abs(quiet_db) < 1.0  # noise-only bins: the bound is the mean magnitude
     assert bounded_db < run(np.inf)[1] - 1.5  # 6.2 dB over the noise instead of 8.4 dB
+
+
+def test_fall_update_lets_the_noise_estimate_fall_while_rises_stay_frozen():
+    """``fall_update`` (the MusicAwareDenoiser's rule): with update 0 the estimate learned on loud
+    noise still falls to quieter noise, but does not climb when the level comes back up."""
+    from hushboard.dsp import noise_suppressor as dsp
+
+    values = {"reduction_db": 12.0, "aggressiveness": 0.0}
+    rng = np.random.default_rng(1)
+
+    def level(state) -> float:
+        return float(20 * np.log10(state.noise[0, 20:500]).mean())
+
+    states = {"fall": dsp.init_state(1, 513, SR, 512, values), "frozen": dsp.init_state(1, 513, SR, 512, values)}
+    states["fall"].fall_update = 1.0
+    for state in states.values():
+        for _ in range(300):  # learn noise 20 dB above what follows
+            dsp.process_frame(state, 100.0 * rng.exponential(1.0, (1, 513)), None, 1.0, 1.0, values)
+    learned = level(states["fall"])
+    for _ in range(400):
+        power = rng.exponential(1.0, (1, 513))
+        for state in states.values():
+            dsp.process_frame(state, power, None, 0.0, 1.0, values)
+    assert level(states["fall"]) < learned - 12.0  # it followed the quieter noise down
+    assert level(states["frozen"]) == pytest.approx(learned, abs=0.1)  # update 0 alone: frozen
+    fallen = level(states["fall"])
+    for _ in range(200):
+        dsp.process_frame(states["fall"], 100.0 * rng.exponential(1.0, (1, 513)), None, 0.0, 1.0, values)
+    assert level(states["fall"]) < fallen + 1.0  # no rise while update is 0
