@@ -1,17 +1,21 @@
 """Training recipe of the speech/music detector (Solution 1), from labelled mixtures to ONNX.
 
 Data: stems of the corpus recipe (speech, music, noise; 48 kHz; split by source file). Each
-example is a few seconds of one of four scenes — speech, music, speech + music, noise only —
-with noise added at an SNR drawn from ``SNR_RANGE_DB`` and a random gain, seeded. Frame labels
-come from the stems, not the mixture: a frame is "music" when the music stem's power in that
-frame is within ``ACTIVE_RANGE_DB`` of its loudest frame (so fades and rests count as absent), and
-likewise for speech. Features are computed by ``hushboard.dsp.music_features`` on the same STFT
-frames the plugins use, so training and inference see identical numbers.
+example is a few seconds of one of four scenes (speech, music, speech + music, noise only)
+with recorded or synthetic noise (``synthetic_noise_clip``) at an SNR drawn from
+``SNR_RANGE_DB`` and a random gain, seeded per chunk of ``CHUNK`` examples. Frame labels come
+from the stems, not the mixture: a frame is "music" when the music stem's power in that frame is
+within ``ACTIVE_RANGE_DB`` of its loudest frame (so fades and rests count as absent) and not more
+than ``MASKED_DB`` under everything else (``audible_frames``), and likewise for speech. Training
+scenes get a random spectral tilt and, some of them, a band limit (``Augmentation``). Features
+are computed by ``hushboard.dsp.music_features`` on the same STFT frames the plugins use, so
+training and inference see identical numbers.
 
-    python -m hushboard.models.train_music_detector --out models/ [--minutes 40] [--epochs 30]
+    python -m hushboard.models.train_music_detector --out models/ [--workers 2] [--cache DIR]
 
-writes ``music_detector.onnx`` and prints frame-level precision/recall/F1 on the test split per
-SNR, which the model card records.
+writes ``music_detector.onnx`` and ``music_detector.metrics.json`` (frame-level
+precision/recall/F1 per SNR and per scene kind on the validation, test and synthetic-noise test
+scenes), which the model card records.
 """
 from __future__ import annotations
 
