@@ -94,3 +94,28 @@ def test_examples_do_not_depend_on_the_worker_count_and_lowpass_band_limits(monk
     freqs = np.fft.rfftfreq(recipe.FRAME, 1.0 / recipe.SR)
     assert gains[np.argmin(np.abs(freqs - 4000.0))] == pytest.approx(0.5, abs=0.05)  # -3 dB
     assert gains[freqs > 8000.0].max() < 1e-4 and gains[freqs < 2000.0].min() > 0.99
+
+
+def test_music_lowpass_band_limits_the_music_stem_alone_before_labelling():
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal(48000)
+    limited = recipe.lowpass_clip(noise, 500.0)
+    power = np.abs(np.fft.rfft(limited)) ** 2
+    freqs = np.fft.rfftfreq(48000, 1.0 / recipe.SR)
+    assert 10 * np.log10(power[freqs < 300].mean() / power[freqs > 2000].mean()) > 80
+    assert limited.std() == pytest.approx(noise.std() * np.sqrt(500 / 24000), rel=0.2)
+
+    music_kinds = {"music", "speech+music"}
+    plain = recipe.build_examples(synthetic_take, 12, seed=9)
+    dark = recipe.build_examples(synthetic_take, 12, seed=9, music_lowpass_share=1.0)
+    np.testing.assert_array_equal(plain.scenes, dark.scenes)  # the scenes' draws do not change
+    np.testing.assert_array_equal(plain.snr_db, dark.snr_db)
+    without_music = ~np.isin(plain.scenes, list(music_kinds))
+    assert without_music.any() and (~without_music).any()
+    np.testing.assert_array_equal(plain.features[without_music], dark.features[without_music])
+    assert not np.allclose(plain.features[~without_music], dark.features[~without_music])
+    band_limit = recipe.Augmentation(music_lowpass_share=1.0).music_filter(np.random.default_rng(1))
+    power = np.abs(np.fft.rfft(band_limit(noise))) ** 2  # cutoff within MUSIC_LOWPASS_HZ
+    low, high = recipe.MUSIC_LOWPASS_HZ
+    assert 10 * np.log10(power[freqs < 0.5 * low].mean() / power[freqs > 2 * high].mean()) > 40
+    assert recipe.Augmentation().music_filter(rng) is None
