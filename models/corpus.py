@@ -143,8 +143,9 @@ def package_sounds(root: Path, package: str, default_license: str) -> Iterator[t
                 if path.stem in FREEDESKTOP_REAL:
                     yield str(path.relative_to(root)), default_license, path.read_bytes()
         return
+    stanzas = stems.copyright_stanzas(root, package)  # per-file licenses where the package lists them
     for name, data in stems.package_files(root, package):
-        yield name, default_license, data
+        yield name, stems.license_of_file(stanzas, name, default_license), data
 
 
 # -- decoding ---------------------------------------------------------------------------------

@@ -17,6 +17,11 @@ source file is in two splits and rebuilding gives the same split.
 | speech | klettres-data | letters, syllables and words read by native speakers, ~20 languages |
 | music | warzone2100-music, wesnoth-1.16-music | orchestral/electronic soundtracks, 48/44.1 kHz |
 | noise | ufoai-sound | recorded ambiences: machinery, ventilation, rain, wind, crowds, fire |
+| extra_music | ufoai-music | UFO:AI soundtrack: dark ambient, electronic, orchestral (GPL-2+, CC-BY(-SA)-3.0) |
+
+``extra_music`` is kept apart from ``music`` so the recipes trained on the three first kinds
+(the shipped neural denoiser's) read the same stems after it is added; the music detector's
+recipe draws from both (``train_music_detector --extra-music``).
 
 ``stem_source(split)`` gives the training recipes a ``take(kind, rng, n)`` function that cuts a
 random ``n``-sample excerpt of one kind from that split; ``make_stem_pool`` turns a split into the
@@ -37,10 +42,10 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 SR = 48000
-KINDS = ("speech", "music", "noise")
+KINDS = ("speech", "music", "noise", "extra_music")
 SPLITS = ("train", "validation", "test")
 PACKAGES = {"speech": ("klettres-data",), "music": ("warzone2100-music", "wesnoth-1.16-music"),
-            "noise": ("ufoai-sound",)}
+            "noise": ("ufoai-sound",), "extra_music": ("ufoai-music",)}
 #: Ambience files of ufoai-sound that hold music or speech (a disco track, jingles, TV news, radio
 #: and alien voice messages): as "noise" they would teach the denoiser to remove music and voices
 #: and the detector that music is "not music". Matched against the file name's stem.
@@ -86,13 +91,55 @@ def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
                     if name.startswith("sound/ambience/") and name.endswith(".ogg") \
                             and Path(name).stem not in NOT_NOISE:
                         yield f"{path.name}:{name}", archive.read(name)
+        elif path.suffix == ".pk3" and package == "ufoai-music":
+            with zipfile.ZipFile(path) as archive:
+                for name in sorted(archive.namelist()):
+                    if name.startswith("music/") and name.endswith(".ogg"):
+                        yield f"{path.name}:{name}", archive.read(name)
 
 
 def license_of(root: Path, package: str) -> str:
+    """The package's default license: the first ``License:`` line of its copyright file."""
     copyright_file = root / "usr/share/doc" / package / "copyright"
     lines = copyright_file.read_text(errors="replace").splitlines() if copyright_file.exists() else []
     found = [line.split(":", 1)[1].strip() for line in lines if line.startswith("License:")]
     return found[0] if found else "see the package's copyright file"
+
+
+def copyright_stanzas(root: Path, package: str) -> list[tuple[tuple[str, ...], str]]:
+    """``(file patterns, license)`` of each ``Files:`` stanza of a machine-readable Debian
+    copyright file (DEP-5), in file order; empty when the file is missing or not DEP-5."""
+    copyright_file = root / "usr/share/doc" / package / "copyright"
+    if not copyright_file.exists():
+        return []
+    stanzas, patterns, field = [], [], ""
+    for line in copyright_file.read_text(errors="replace").splitlines():
+        if line and not line[0].isspace():
+            field, _, value = line.partition(":")
+            if field == "Files":
+                patterns = value.split()
+            elif field == "License" and patterns:
+                stanzas.append((tuple(patterns), value.strip()))
+                patterns = []
+        elif field == "Files":
+            patterns.extend(line.split())
+    return stanzas
+
+
+def license_of_file(stanzas: Sequence[tuple[tuple[str, ...], str]], name: str, default: str) -> str:
+    """License of the file ``name`` (a package path, or ``archive:inner/path``): the LAST stanza
+    with a pattern matching it (DEP-5's rule), patterns compared on their trailing path parts, as
+    packages install or archive files below the copyright file's own paths."""
+    import fnmatch
+
+    inner = name.split(":", 1)[-1]
+    found = default
+    for patterns, license_text in stanzas:
+        for pattern in patterns:
+            tail = "/".join(pattern.split("/")[-inner.count("/") - 1:])
+            if fnmatch.fnmatchcase(inner, pattern) or fnmatch.fnmatchcase(inner, tail):
+                found = license_text
+    return found
 
 
 def build(cache: Path, kinds: Sequence[str] = KINDS) -> dict:
@@ -115,8 +162,9 @@ def build(cache: Path, kinds: Sequence[str] = KINDS) -> dict:
                 deb = next(Path(tmp).glob(f"{package}_*.deb"))
                 root = Path(tmp) / package
                 subprocess.run(["dpkg", "-x", str(deb), str(root)], check=True)
-                license_text = license_of(root, package)
+                default_license, stanzas = license_of(root, package), copyright_stanzas(root, package)
                 for name, data in package_files(root, package):
+                    license_text = license_of_file(stanzas, name, default_license)
                     audio = decode(data, ffmpeg)[: int(MAX_SECONDS_PER_FILE * SR)]
                     if audio.size < SR // 10 or not np.isfinite(audio).all():
                         continue
@@ -136,18 +184,29 @@ def build(cache: Path, kinds: Sequence[str] = KINDS) -> dict:
 
 
 def stem_source(split: str, cache: Path | None = None) -> Callable[[str, np.random.Generator, int], np.ndarray]:
-    """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``."""
+    """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``.
+
+    The speech, music and noise stems must exist (``FileNotFoundError`` naming the build command
+    otherwise); ``extra_music`` is opened on its first use, so recipes that never ask for it run
+    on a cache built before it existed.
+    """
     cache = cache or default_cache()
     stems = {}
-    for kind in KINDS:
-        path = cache / f"{kind}-{split}.npy"
-        if not path.exists():
-            raise FileNotFoundError(f"{path} is missing: build the stems first with "
-                                    "`python -m hushboard.models.stems build`")
-        stems[kind] = np.load(path, mmap_mode="r")
+
+    def load(kind: str) -> np.ndarray:
+        if kind not in stems:
+            path = cache / f"{kind}-{split}.npy"
+            if not path.exists():
+                raise FileNotFoundError(f"{path} is missing: build the stems first with "
+                                        f"`python -m hushboard.models.stems build --kinds {kind}`")
+            stems[kind] = np.load(path, mmap_mode="r")
+        return stems[kind]
+
+    for kind in ("speech", "music", "noise"):
+        load(kind)
 
     def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
-        audio = stems[kind]
+        audio = load(kind)
         start = int(rng.integers(0, max(audio.shape[0] - n, 1)))
         return np.array(audio[start:start + n], dtype=np.float64)
 

@@ -122,6 +122,24 @@ def make_example(take: StemSource, rng: np.random.Generator, synthetic_noise: fl
     return mixture.astype(np.float32), labels.astype(np.float32), snr, scene
 
 
+def with_extra_music(take: StemSource, share: float) -> StemSource:
+    """``take`` whose music comes from the ``extra_music`` stems (``models.stems``: the UFO:AI
+    soundtrack, dark ambient among it) with probability ``share``, else from ``music``.
+
+    ``share = 0`` returns ``take`` itself (no extra draw: the recipe's scenes stay those of
+    recipes without extra music).
+    """
+    if share <= 0:
+        return take
+
+    def mixed(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        if kind == "music" and rng.uniform() < share:
+            return take("extra_music", rng, n)
+        return take(kind, rng, n)
+
+    return mixed
+
+
 def synthetic_noise_clip(rng: np.random.Generator, n: int) -> np.ndarray:
     """Steady or modulated synthetic noise, ``(n,)``: half ``synthetic_data.noise_like`` (hum with
     harmonics, coloured noise, clicks, modulated noise), half one of ``noises.STATIONARY`` (white,
@@ -384,24 +402,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="processes building the examples")
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping the built example sets for later runs")
+    parser.add_argument("--extra-music", type=float, default=0.0,
+                        help="share of music excerpts drawn from the extra_music stems (UFO:AI "
+                             "soundtrack) in every split; > 0 also scores the scenes of the "
+                             "recipe without them (test_original_music)")
     args = parser.parse_args(argv)
     torch_threads(1)
     started = time.time()
+
+    def source(split: str) -> StemSource:
+        return with_extra_music(stem_source(split), args.extra_music)
+
+    extra = f"-xm{args.extra_music:g}" if args.extra_music > 0 else ""
     key = f"s{args.seed}-syn{args.synthetic_noise:g}"
     sets = {
-        "train": lambda: build_examples(stem_source("train"), args.train_examples, args.seed,
+        "train": lambda: build_examples(source("train"), args.train_examples, args.seed,
                                         args.synthetic_noise, args.tilt, args.lowpass, args.workers,
                                         args.music_lowpass),
-        "validation": lambda: build_examples(stem_source("validation"), args.test_examples,
+        "validation": lambda: build_examples(source("validation"), args.test_examples,
                                              args.seed + 2000, args.synthetic_noise, workers=args.workers),
-        "test": lambda: build_examples(stem_source("test"), args.test_examples, args.seed + 1000,
+        "test": lambda: build_examples(source("test"), args.test_examples, args.seed + 1000,
                                        workers=args.workers),
-        "test_synthetic_noise": lambda: build_examples(stem_source("test"), args.test_examples // 2,
+        "test_synthetic_noise": lambda: build_examples(source("test"), args.test_examples // 2,
                                                        args.seed + 3000, 1.0, workers=args.workers)}
     names = {"train": f"train-{key}-n{args.train_examples}-tilt{args.tilt:g}-lp{args.lowpass:g}"
-                      f"-mlp{args.music_lowpass:g}",
-             "validation": f"validation-{key}-n{args.test_examples}", "test": f"test-s{args.seed}-n{args.test_examples}",
-             "test_synthetic_noise": f"test-synthetic-s{args.seed}-n{args.test_examples // 2}"}
+                      f"-mlp{args.music_lowpass:g}{extra}",
+             "validation": f"validation-{key}-n{args.test_examples}{extra}",
+             "test": f"test-s{args.seed}-n{args.test_examples}{extra}",
+             "test_synthetic_noise": f"test-synthetic-s{args.seed}-n{args.test_examples // 2}{extra}"}
+    if args.extra_music > 0:  # the same scenes as a recipe without extra music, for comparison
+        sets["test_original_music"] = lambda: build_examples(stem_source("test"), args.test_examples,
+                                                             args.seed + 1000, workers=args.workers)
+        names["test_original_music"] = f"test-s{args.seed}-n{args.test_examples}"
     data = {split: cached_examples(args.cache, names[split], make) for split, make in sets.items()}
     print(f"features built in {time.time() - started:.0f} s")
     trained = time.time()
@@ -411,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .music_detector import export_onnx
 
     reports = {}
-    for split in ("validation", "test", "test_synthetic_noise"):
+    for split in [name for name in sets if name != "train"]:
         with torch.no_grad():
             probs, _ = net(torch.from_numpy(data[split].features), net.initial_state(data[split].features.shape[0]))
         reports[split] = evaluate(probs.numpy(), data[split])
@@ -422,7 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                "synthetic_noise": args.synthetic_noise, "hidden": args.hidden,
                "music_weight": args.music_weight, "tilt_db_per_octave": args.tilt,
                "lowpass_share": args.lowpass,
-               "music_lowpass_share": args.music_lowpass, "minutes": round((time.time() - started) / 60, 1),
+               "music_lowpass_share": args.music_lowpass, "extra_music_share": args.extra_music,
+               "minutes": round((time.time() - started) / 60, 1),
                "training_minutes": round((time.time() - trained) / 60, 1), **reports}
     (args.out / "music_detector.metrics.json").write_text(json.dumps(summary, indent=2))
     print(json.dumps(summary, indent=2))

@@ -119,3 +119,16 @@ def test_music_lowpass_band_limits_the_music_stem_alone_before_labelling():
     low, high = recipe.MUSIC_LOWPASS_HZ
     assert 10 * np.log10(power[freqs < 0.5 * low].mean() / power[freqs > 2 * high].mean()) > 40
     assert recipe.Augmentation().music_filter(rng) is None
+
+
+def test_extra_music_replaces_that_share_of_the_music_excerpts():
+    def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, {"speech": 1.0, "music": 2.0, "noise": 3.0, "extra_music": 4.0}[kind])
+
+    assert recipe.with_extra_music(take, 0.0) is take  # no extra draw: the old recipe's scenes
+    mixed = recipe.with_extra_music(take, 0.5)
+    rng = np.random.default_rng(0)
+    music = [mixed("music", rng, 1)[0] for _ in range(400)]
+    assert set(music) == {2.0, 4.0} and 0.4 < music.count(4.0) / 400 < 0.6
+    assert mixed("speech", rng, 1)[0] == 1.0 and mixed("noise", rng, 1)[0] == 3.0
+    assert set(recipe.with_extra_music(take, 1.0)("music", rng, 5)) == {4.0}

@@ -73,3 +73,39 @@ def test_training_from_the_stems_source(tmp_path, tiny_stems_cache):
 def test_unknown_data_source_names_the_known_ones():
     with pytest.raises(ValueError, match="stems"):
         trainer.resolve_config({"model": {"target": "irm"}, "data": {"source": "hub"}})
+
+
+def test_stem_source_opens_extra_music_only_when_asked(tmp_path):
+    rng = np.random.default_rng(1)
+    for kind in ("speech", "music", "noise"):
+        np.save(tmp_path / f"{kind}-test.npy", fake_take(kind, rng, stems.SR).astype(np.float32))
+    take = stems.stem_source("test", tmp_path)  # a cache built before extra_music existed
+    assert take("music", np.random.default_rng(0), 100).shape == (100,)
+    with pytest.raises(FileNotFoundError, match="--kinds extra_music"):
+        take("extra_music", np.random.default_rng(0), 100)
+    np.save(tmp_path / "extra_music-test.npy", np.full(stems.SR, 0.25, np.float32))
+    assert np.all(take("extra_music", np.random.default_rng(0), 100) == 0.25)
+    (tmp_path / "noise-test.npy").unlink()
+    with pytest.raises(FileNotFoundError, match="noise-test.npy"):
+        stems.stem_source("test", tmp_path)
+
+
+def test_per_file_licenses_follow_the_last_matching_copyright_stanza(tmp_path):
+    doc = tmp_path / "usr/share/doc/pkg"
+    doc.mkdir(parents=True)
+    (doc / "copyright").write_text(
+        "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n\n"
+        "Files: *\nCopyright: a team\nLicense: GPL-2+\n\n"
+        "Files:\n base/music/David01.ogg\n base/music/van_*.ogg\nCopyright: someone\n"
+        "License: CC-BY-3.0\n\n"
+        "Files: base/music/Crystan-*.ogg\nCopyright: another\nLicense: CC-BY-SA-3.0\n\n"
+        "License: GPL-2+\n On Debian systems see /usr/share/common-licenses/GPL-2.\n")
+    stanzas = stems.copyright_stanzas(tmp_path, "pkg")
+    assert [lic for _, lic in stanzas] == ["GPL-2+", "CC-BY-3.0", "CC-BY-SA-3.0"]
+    default = stems.license_of(tmp_path, "pkg")
+    assert default == "GPL-2+"
+    assert stems.license_of_file(stanzas, "0music.pk3:music/David01.ogg", default) == "CC-BY-3.0"
+    assert stems.license_of_file(stanzas, "0music.pk3:music/van_theme.ogg", default) == "CC-BY-3.0"
+    assert stems.license_of_file(stanzas, "0music.pk3:music/Crystan-Credits.ogg", default) == "CC-BY-SA-3.0"
+    assert stems.license_of_file(stanzas, "0music.pk3:music/space.ogg", default) == "GPL-2+"
+    assert stems.license_of_file([], "x.ogg", default) == "GPL-2+"  # no DEP-5 stanzas: the default
