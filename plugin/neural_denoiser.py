@@ -32,7 +32,8 @@ bit-identical for every blocking (the invariance test).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -68,16 +69,30 @@ class ShippedGraph:
     state_names: tuple[str, ...]
     state_shapes: tuple[tuple[int, ...], ...]  # without the batch dimension
     config: dict
+    path: str = ""
+    _per_batch: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def load(cls, filename: str) -> "ShippedGraph":
-        session = make_session(shipped_model_path(filename))
+        path = shipped_model_path(filename)
+        session = make_session(path)
         meta = session.get_modelmeta().custom_metadata_map
         inputs = [i for i in session.get_inputs() if i.name.startswith("state_in_")]
         inputs.sort(key=lambda i: int(i.name.rsplit("_", 1)[1]))
         shapes = tuple(tuple(int(d) for d in i.shape[1:]) for i in inputs)
         return cls(session, int(meta["frame_size"]), int(meta["hop_size"]), int(meta["sample_rate"]),
-                   tuple(i.name for i in inputs), shapes, json.loads(meta["hushboard_config"]))
+                   tuple(i.name for i in inputs), shapes, json.loads(meta["hushboard_config"]), str(path))
+
+    def frame_session(self, batch: int) -> onnxruntime.InferenceSession:
+        """A session for one frame of ``batch`` channels, its dimensions fixed (``make_session``),
+        built on first use; the dynamic ``session`` when the graph names no such dimensions."""
+        session = self._per_batch.get(batch)
+        if session is None:
+            names = {d for i in self.session.get_inputs() for d in i.shape if isinstance(d, str)}
+            fixed = {name: value for name, value in (("batch", batch), ("frames", 1)) if name in names}
+            session = make_session(Path(self.path), fixed) if self.path and fixed else self.session
+            self._per_batch[batch] = session
+        return session
 
     def initial_state(self, batch: int) -> list[np.ndarray]:
         return [np.zeros((batch,) + shape, np.float32) for shape in self.state_shapes]
@@ -102,6 +117,34 @@ def limit_gains(gain: np.ndarray, reduction_db: float, use_post_filter: bool, li
         magnitude = np.broadcast_to(shared, magnitude.shape)
     floor = 10.0 ** (-reduction_db / 20.0)
     return np.maximum(magnitude, floor) * phase
+
+
+def limited_output(enhanced: np.ndarray, spectra: np.ndarray, reduction_db: float, use_post_filter: bool,
+                   link: str) -> np.ndarray:
+    """``limit_gains(G) * Y`` for ``G = E Y* / (|Y|^2 + eps)``, in fewer array passes (the
+    per-block path): ``|G| = |E| |Y| / (|Y|^2 + eps)``, and ``G Y |g| / |G|`` is ``E`` scaled by
+    the real ``|Y|^2 / (|Y|^2 + eps) * |g| / |G|``. Where ``|G| = 0`` (an exact zero from the
+    network) the limited gain is real, ``|g| Y``, as in ``limit_gains``.
+
+    ``enhanced`` and ``spectra``: ``(channels, frames, bins)`` complex; returns complex128.
+    """
+    magnitude_y = np.abs(spectra)
+    power = magnitude_y * magnitude_y
+    denominator = power + GAIN_EPS
+    magnitude = np.abs(enhanced) * magnitude_y / denominator  # |G|
+    limited = np.minimum(magnitude, 1.0)
+    if use_post_filter:
+        limited = post_filter(limited)
+    if link != "off" and limited.shape[0] > 1:
+        shared = limited.mean(axis=0) if link == "mean" else limited.min(axis=0)
+        limited = np.broadcast_to(shared, limited.shape)
+    limited = np.maximum(limited, 10.0 ** (-reduction_db / 20.0))
+    zero = magnitude == 0.0
+    scale = np.divide(limited, magnitude, out=np.zeros_like(magnitude), where=~zero)
+    output = enhanced * (scale * (power / denominator))
+    if zero.any():
+        np.copyto(output, limited * spectra, where=zero)
+    return output
 
 
 @dataclass
@@ -149,11 +192,8 @@ class NeuralDenoiser(Plugin):
 
     def _process_block(self, state: _NeuralState, block: np.ndarray, values: Mapping[str, Value]) -> np.ndarray:
         def processor(spectra: np.ndarray) -> np.ndarray:  # (C, frames, bins) complex128
-            enhanced = self._run_frames(state, spectra)
-            gain = enhanced * np.conj(spectra) / (spectra.real ** 2 + spectra.imag ** 2 + GAIN_EPS)
-            gain = limit_gains(gain, float(values["reduction_db"]), bool(values["post_filter"]),
-                               str(values["link"]))
-            return gain * spectra
+            return limited_output(self._run_frames(state, spectra), spectra, float(values["reduction_db"]),
+                                  bool(values["post_filter"]), str(values["link"]))
 
         wet = state.stft.process(state.stft_state, block, processor)
         # mix is a float, or one value per sample under automation (dsp.dry_wet handles both)
@@ -161,13 +201,18 @@ class NeuralDenoiser(Plugin):
 
     @staticmethod
     def _run_frames(state: _NeuralState, spectra: np.ndarray) -> np.ndarray:
-        """The graph over ``(C, frames, bins)`` spectra, one frame per call; returns enhanced spectra."""
+        """The graph over ``(C, frames, bins)`` spectra, one frame per call; returns the enhanced
+        spectra, ``(C, frames, bins)`` complex64 (the graph's float32 (real, imag) pairs, viewed)."""
         graph = state.graph
-        pairs = np.stack([spectra.real, spectra.imag], axis=-1).astype(np.float32)  # [C, F, bins, 2]
-        out = np.empty(spectra.shape, np.complex128)
+        pairs = np.empty(spectra.shape + (2,), np.float32)  # [C, F, bins, 2]
+        pairs[..., 0] = spectra.real
+        pairs[..., 1] = spectra.imag
+        out = np.empty_like(pairs)
+        session = graph.frame_session(spectra.shape[0])
+        feed = dict(zip(graph.state_names, state.network_state))
         for f in range(spectra.shape[1]):
-            feed = dict(zip(graph.state_names, state.network_state))
             feed["spectrum"] = pairs[:, f: f + 1]
-            enhanced, *state.network_state = graph.session.run(None, feed)
-            out[:, f] = enhanced[:, 0, :, 0] + 1j * enhanced[:, 0, :, 1]
-        return out
+            enhanced, *state.network_state = session.run(None, feed)
+            feed.update(zip(graph.state_names, state.network_state))
+            out[:, f] = enhanced[:, 0]
+        return out.view(np.complex64)[..., 0]

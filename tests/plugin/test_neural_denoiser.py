@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from hushboard.plugin.neural_denoiser import NeuralDenoiser
-from hushboard.plugin.neural_denoiser import SHIPPED_MODELS, limit_gains, post_filter
+from hushboard.plugin.neural_denoiser import (GAIN_EPS, SHIPPED_MODELS, ShippedGraph, limit_gains, limited_output,
+                                           post_filter)
 from tests.conftest import speech_like
 
 SR = 48000
@@ -74,6 +75,22 @@ def test_limit_gains_bounds_magnitude_and_keeps_phase():
     assert np.allclose(linked[0], np.maximum(np.minimum(np.abs(gain), 1).min(0), floor))
 
 
+@pytest.mark.parametrize("use_post_filter", [False, True])
+@pytest.mark.parametrize("link", ["off", "mean", "min"])
+def test_limited_output_is_limit_gains_times_the_input(use_post_filter, link):
+    rng = np.random.default_rng(1)
+    shape = (2, 3, 481)
+    spectra = rng.normal(size=shape) + 1j * rng.normal(size=shape)
+    spectra[0, 0, :5] = 0.0  # silent bins
+    enhanced = (rng.uniform(0, 1.5, shape) * spectra * np.exp(1j * rng.uniform(-1, 1, shape))).astype(np.complex64)
+    enhanced[1, 2, 10:20] = 0.0  # the network removes these bins entirely: the floor still holds
+    gain = enhanced * np.conj(spectra) / (np.abs(spectra) ** 2 + GAIN_EPS)
+    expected = limit_gains(gain, 12.0, use_post_filter, link) * spectra
+    got = limited_output(enhanced, spectra, 12.0, use_post_filter, link)
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-12)
+    assert np.all(np.abs(got[1, 2, 10:20]) >= (10 ** (-12 / 20) - 1e-9) * np.abs(spectra[1, 2, 10:20]))
+
+
 def test_post_filter_sharpens_uncertain_gains_only():
     g = np.linspace(0, 1, 101)
     sharp = post_filter(g)
@@ -115,3 +132,19 @@ def test_shipped_model_improves_held_out_mixtures():
     gains = [si_sdr(denoiser(y, SR).astype(np.float64), c) - si_sdr(y.astype(np.float64), c)
              for c, y in zip(clean, mixed)]
     assert np.mean(gains) > 3.0, gains
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_fixed_dimension_frame_sessions_equal_the_dynamic_graph(channels):
+    graph = ShippedGraph.load(SHIPPED_MODELS["hushnet-s"])
+    fixed = graph.frame_session(channels)
+    assert fixed is not graph.session and graph.frame_session(channels) is fixed  # built once
+    rng = np.random.default_rng(2)
+    states = {"dynamic": graph.initial_state(channels), "fixed": graph.initial_state(channels)}
+    for _ in range(5):  # a few frames, the state carried through both
+        spectrum = (rng.normal(size=(channels, 1, 481, 2)) * 0.1).astype(np.float32)
+        outputs = {}
+        for name, session in (("dynamic", graph.session), ("fixed", fixed)):
+            feed = dict(zip(graph.state_names, states[name]), spectrum=spectrum)
+            outputs[name], *states[name] = session.run(None, feed)
+        np.testing.assert_allclose(outputs["fixed"], outputs["dynamic"], rtol=0, atol=1e-6)
