@@ -105,18 +105,23 @@ def post_filter(gain: np.ndarray, beta: float = POST_FILTER_BETA) -> np.ndarray:
     return np.minimum((1 + beta) * gain / (1 + beta * ratio), 1.0)
 
 
+def limit_magnitudes(magnitude: np.ndarray, reduction_db: float, use_post_filter: bool, link: str) -> np.ndarray:
+    """Gain magnitudes ``(channels, frames, bins)`` -> limited magnitudes: at most 1, optionally
+    post-filtered, linked across channels (``mean``/``min``), at least ``10^(-reduction_db/20)``."""
+    limited = np.minimum(magnitude, 1.0)
+    if use_post_filter:
+        limited = post_filter(limited)
+    if link != "off" and limited.shape[0] > 1:
+        shared = limited.mean(axis=0) if link == "mean" else limited.min(axis=0)
+        limited = np.broadcast_to(shared, limited.shape)
+    return np.maximum(limited, 10.0 ** (-reduction_db / 20.0))
+
+
 def limit_gains(gain: np.ndarray, reduction_db: float, use_post_filter: bool, link: str) -> np.ndarray:
     """Complex gains ``(channels, frames, bins)`` -> limited complex gains (module docstring)."""
     magnitude = np.abs(gain)
     phase = np.where(magnitude > 0, gain / np.maximum(magnitude, 1e-30), 1.0)
-    magnitude = np.minimum(magnitude, 1.0)
-    if use_post_filter:
-        magnitude = post_filter(magnitude)
-    if link != "off" and magnitude.shape[0] > 1:
-        shared = magnitude.mean(axis=0) if link == "mean" else magnitude.min(axis=0)
-        magnitude = np.broadcast_to(shared, magnitude.shape)
-    floor = 10.0 ** (-reduction_db / 20.0)
-    return np.maximum(magnitude, floor) * phase
+    return limit_magnitudes(magnitude, reduction_db, use_post_filter, link) * phase
 
 
 def limited_output(enhanced: np.ndarray, spectra: np.ndarray, reduction_db: float, use_post_filter: bool,
@@ -132,13 +137,7 @@ def limited_output(enhanced: np.ndarray, spectra: np.ndarray, reduction_db: floa
     power = magnitude_y * magnitude_y
     denominator = power + GAIN_EPS
     magnitude = np.abs(enhanced) * magnitude_y / denominator  # |G|
-    limited = np.minimum(magnitude, 1.0)
-    if use_post_filter:
-        limited = post_filter(limited)
-    if link != "off" and limited.shape[0] > 1:
-        shared = limited.mean(axis=0) if link == "mean" else limited.min(axis=0)
-        limited = np.broadcast_to(shared, limited.shape)
-    limited = np.maximum(limited, 10.0 ** (-reduction_db / 20.0))
+    limited = limit_magnitudes(magnitude, reduction_db, use_post_filter, link)
     zero = magnitude == 0.0
     scale = np.divide(limited, magnitude, out=np.zeros_like(magnitude), where=~zero)
     output = enhanced * (scale * (power / denominator))
