@@ -194,9 +194,10 @@ class Augmentation:
     ``music_lowpass_share``: the share of scenes with music whose music stem ALONE is
     band-limited (``lowpass_clip``, cutoff log-uniform in ``MUSIC_LOWPASS_HZ``) before mixing,
     while voice and noise keep their full band: music through a wall or from a small speaker,
-    dark ambient pads and bass lines under broadband noise. The test split holds a soundtrack
-    with almost nothing above 1 kHz that detectors trained without this missed in six of its
-    eight scenes.
+    dark ambient pads and bass lines under broadband noise. It changes those scenes' mixtures
+    and labels (the other augmentations change features only). Tried against a test track with
+    almost nothing above 1 kHz that the detector misses in six of its eight scenes; it did not
+    help there (``models/music_detector.md``), so it is off by default.
     """
 
     tilt_db_per_octave: float = 0.0
@@ -262,8 +263,9 @@ def build_examples(take: StemSource, count: int, seed: int, synthetic_noise: flo
 
     Examples come in chunks of ``CHUNK`` from their own generators, so ``workers`` processes
     (forked; 1 builds in this process) give the same examples as one. The augmentation
-    (``Augmentation``; for training sets) draws from a generator of its own, so the mixtures and
-    labels are those of the unaugmented recipe.
+    (``Augmentation``; for training sets) draws from a generator of its own, so the scenes drawn
+    are those of the unaugmented recipe; only ``music_lowpass_share`` changes their mixtures and
+    labels (the music stem is filtered before mixing).
     """
     augmentation = Augmentation(tilt_db_per_octave, lowpass_share, music_lowpass_share)
     jobs = [(take, seed, c, min(CHUNK, count - c * CHUNK), synthetic_noise, augmentation)
