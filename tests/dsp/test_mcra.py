@@ -6,7 +6,7 @@ import numpy as np
 
 from hushboard.dsp import mcra
 from tests.conftest import speech_like
-from tests.dsp.test_minimum_statistics import HOP_S, SR, db, expected_power, periodograms
+from tests.dsp.test_minimum_statistics import HOP_S, SR, STFT, db, expected_power, periodograms
 
 
 def track(power: np.ndarray, rate: float = 1.0, floor=None):
@@ -26,6 +26,22 @@ def test_white_noise_estimate_within_1_db_and_no_presence():
     settled = slice(int(1.5 / HOP_S), None)
     assert abs(db(estimate[:, settled] / expected_power(0.1))) < 1.0
     assert presence[:, settled].mean() < 0.02
+
+
+def test_the_half_empty_first_frame_does_not_set_the_minimum():
+    """A stream's first STFT frame covers half the analysis window (the analysis starts before
+    the signal): it must not set ``S_min``, which sat 2.1 dB low for the whole first window."""
+    for seed in range(3):
+        noise = np.random.default_rng(10 + seed).normal(0, 0.1, (1, 2 * SR))
+        spectra = STFT.frames(STFT.init_state(1), noise)  # as a plugin streams it, from sample 0
+        power = spectra.real ** 2 + spectra.imag ** 2
+        state = mcra.init_state(1, power.shape[2], HOP_S)
+        minima = []
+        for f in range(power.shape[1]):
+            mcra.update(state, power[:, f])
+            minima.append(state.minimum.copy())
+        first_window = np.array(minima[int(0.1 / HOP_S):int(1.6 / HOP_S)])
+        assert abs(db(mcra.B_MIN * first_window / expected_power(0.1))) < 1.5
 
 
 def test_speech_is_detected_and_not_learned_as_noise():
@@ -72,3 +88,24 @@ def test_a_known_noise_floor_drives_the_presence_test():
 def test_silence_stays_finite():
     noise, presence = track(np.zeros((1, 50, 513)))
     assert np.isfinite(noise).all() and np.isfinite(presence).all()
+
+
+def test_partials_a_few_db_over_the_noise_are_not_learned():
+    """A tone 5 dB over its bin's noise, on and off every 0.4 s: under eq. 13's threshold
+    (7 dB over the minimum) it is 'noise' for the presence probability, but the update holds."""
+    n = 4 * SR
+    t = np.arange(n) / SR
+    sigma = 0.05
+    tone_bin = 64
+    frequency = tone_bin * SR / STFT.frame_size
+    # a sinusoid of amplitude A puts (A/2)^2 sum(w)^2 into its bin; pick A for +5 dB
+    window = STFT.analysis_window
+    amplitude = 2 * np.sqrt(10 ** 0.5 * expected_power(sigma)) / window.sum()
+    gate = (np.floor(t / 0.4) % 2 == 1)
+    tone = amplitude * np.sin(2 * np.pi * frequency * t) * gate
+    noise = np.random.default_rng(6).normal(0, sigma, n)
+    spectra = STFT.frames(STFT.init_state(1), (tone + noise)[None])
+    estimate, _ = track(spectra.real ** 2 + spectra.imag ** 2)
+    settled = slice(int(1.6 / HOP_S), None)
+    lifted = db(estimate[0, settled, tone_bin - 1:tone_bin + 2] / expected_power(sigma))
+    assert lifted < 0.7  # 1.3 dB when only eq. 13 held the update
