@@ -44,7 +44,9 @@ non-stationary +1.8 -> +2.2, low-snr +4.9 -> +6.3 dB, music-scene ViSQOL 4.06 ->
 less noise attenuation; the classic benchmark's stationary / recorded scenes +5.10 -> +5.47 /
 +4.06 -> +4.57 dB. A stream that opens on a voice loses more of it to the start-up (the
 cumulative mean learns the first frames quickly): ``tests/dsp/test_noise_startup.py``'s voice
-has 0.8 dB more error in its first half second (-3.55 -> -2.78 dB). A 3-frame warm-up costs
+has 0.8 dB more error in its first half second (-3.55 -> -2.78 dB), which
+:mod:`hushboard.dsp.wiener` takes back by holding this state near its start-up limit (-3.71 dB;
+the numbers in this paragraph are without that hold). A 3-frame warm-up costs
 the voice 0.6 dB and gives back part of the harness gains (non-stationary +2.0, low-snr
 +5.7 dB); without the cumulative mean as well, 0.4 dB, at non-stationary +1.7, low-snr +5.4 dB
 and 2 dB less music-scene attenuation (white noise then starts 2.2 dB low). ``I_hold`` holds the noise's own

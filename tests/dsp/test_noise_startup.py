@@ -58,7 +58,4 @@ def test_a_stream_that_opens_on_a_voice_keeps_more_of_it(name, monkeypatch):
 
     limited = error_db()
     monkeypatch.setattr(noise_startup, "STARTUP_S", 1e-9)  # the tracker alone from the first frame
-    # MCRA's cumulative start learns the voice's first frames faster than the other trackers do
-    # (hushboard.dsp.mcra, "What the three cost"): the limit gains 0.28 dB there, 1 dB before
-    margin = 0.2 if name == "WienerDenoiser" else 0.5
-    assert limited < error_db() - margin
+    assert limited < error_db() - 0.5
