@@ -46,13 +46,13 @@ less noise attenuation; the classic benchmark's stationary / recorded scenes +5.
 cumulative mean learns the first frames quickly): ``tests/dsp/test_noise_startup.py``'s voice
 has 0.8 dB more error in its first half second (-3.55 -> -2.78 dB), which
 :mod:`hushboard.dsp.wiener` takes back by holding this state near its start-up limit (-3.71 dB;
-the numbers in this paragraph are without that hold). A 3-frame warm-up costs
-the voice 0.6 dB and gives back part of the harness gains (non-stationary +2.0, low-snr
-+5.7 dB); without the cumulative mean as well, 0.4 dB, at non-stationary +1.7, low-snr +5.4 dB
-and 2 dB less music-scene attenuation (white noise then starts 2.2 dB low). ``I_hold`` holds the noise's own
+the numbers in this paragraph are without that hold). A 3-frame warm-up costs the voice
+0.6 dB and gives back part of the harness gains (non-stationary +2.0, low-snr +5.7 dB); without
+the cumulative mean as well, 0.4 dB, at non-stationary +1.7, low-snr +5.4 dB and 2 dB less
+music-scene attenuation (white noise then starts 2.2 dB low). ``I_hold`` holds the noise's own
 upward fluctuations out of the average too: on white noise the settled estimate sits 0.7 dB
-under the noise (the presence probability, which it does not touch, still floors the gain
-where only noise is found).
+under the noise (the presence probability, which it does not touch, still floors the gain where
+only noise is found).
 
 ``update`` in [0, 1] scales the noise-tracking rate: ``(1 - a~)`` is multiplied by it and the
 minimum-window clock advances ``update`` frames per frame; 0 freezes the noise estimate and the

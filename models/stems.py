@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import fnmatch
 import json
 import os
 import subprocess
@@ -98,9 +99,14 @@ def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
                         yield f"{path.name}:{name}", archive.read(name)
 
 
+def copyright_path(root: Path, package: str) -> Path:
+    """The Debian copyright file of ``package`` unpacked under ``root``."""
+    return root / "usr/share/doc" / package / "copyright"
+
+
 def license_of(root: Path, package: str) -> str:
     """The package's default license: the first ``License:`` line of its copyright file."""
-    copyright_file = root / "usr/share/doc" / package / "copyright"
+    copyright_file = copyright_path(root, package)
     lines = copyright_file.read_text(errors="replace").splitlines() if copyright_file.exists() else []
     found = [line.split(":", 1)[1].strip() for line in lines if line.startswith("License:")]
     return found[0] if found else "see the package's copyright file"
@@ -109,7 +115,7 @@ def license_of(root: Path, package: str) -> str:
 def copyright_stanzas(root: Path, package: str) -> list[tuple[tuple[str, ...], str]]:
     """``(file patterns, license)`` of each ``Files:`` stanza of a machine-readable Debian
     copyright file (DEP-5), in file order; empty when the file is missing or not DEP-5."""
-    copyright_file = root / "usr/share/doc" / package / "copyright"
+    copyright_file = copyright_path(root, package)
     if not copyright_file.exists():
         return []
     stanzas, patterns, field = [], [], ""
@@ -130,8 +136,6 @@ def license_of_file(stanzas: Sequence[tuple[tuple[str, ...], str]], name: str, d
     """License of the file ``name`` (a package path, or ``archive:inner/path``): the LAST stanza
     with a pattern matching it (DEP-5's rule), patterns compared on their trailing path parts, as
     packages install or archive files below the copyright file's own paths."""
-    import fnmatch
-
     inner = name.split(":", 1)[-1]
     found = default
     for patterns, license_text in stanzas:

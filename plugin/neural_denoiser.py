@@ -117,19 +117,13 @@ def limit_magnitudes(magnitude: np.ndarray, reduction_db: float, use_post_filter
     return np.maximum(limited, 10.0 ** (-reduction_db / 20.0))
 
 
-def limit_gains(gain: np.ndarray, reduction_db: float, use_post_filter: bool, link: str) -> np.ndarray:
-    """Complex gains ``(channels, frames, bins)`` -> limited complex gains (module docstring)."""
-    magnitude = np.abs(gain)
-    phase = np.where(magnitude > 0, gain / np.maximum(magnitude, 1e-30), 1.0)
-    return limit_magnitudes(magnitude, reduction_db, use_post_filter, link) * phase
-
-
 def limited_output(enhanced: np.ndarray, spectra: np.ndarray, reduction_db: float, use_post_filter: bool,
                    link: str) -> np.ndarray:
-    """``limit_gains(G) * Y`` for ``G = E Y* / (|Y|^2 + eps)``, in fewer array passes (the
-    per-block path): ``|G| = |E| |Y| / (|Y|^2 + eps)``, and ``G Y |g| / |G|`` is ``E`` scaled by
-    the real ``|Y|^2 / (|Y|^2 + eps) * |g| / |G|``. Where ``|G| = 0`` (an exact zero from the
-    network) the limited gain is real, ``|g| Y``, as in ``limit_gains``.
+    """``g Y``, the limited gain times the input, for the effective gain ``G = E Y* / (|Y|^2 + eps)``
+    (module docstring): ``g`` has ``G``'s phase and the magnitude ``limit_magnitudes(|G|)``.
+    Computed without forming ``G``: ``|G| = |E| |Y| / (|Y|^2 + eps)``, and ``g Y`` is ``E``
+    scaled by the real ``|Y|^2 / (|Y|^2 + eps) * |g| / |G|``. Where ``|G| = 0`` (an exact zero
+    from the network) ``g`` is real, ``|g|``.
 
     ``enhanced`` and ``spectra``: ``(channels, frames, bins)`` complex; returns complex128.
     """
