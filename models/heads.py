@@ -69,6 +69,7 @@ class Head:
     output_size: Callable[[int, int], int]  # (bins, frame_size) -> raw outputs per frame
     decode: Decoder  # (model, raw, noisy) -> (quantity, enhanced)
     reference: Optional[Callable[[torch.Tensor, torch.Tensor], Quantity]]
+    real_mask: bool = False  # quantity is a real mask and enhanced = quantity * Y (linear in Y)
 
 
 def _mask_head(ideal: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], scale: float = 1.0,
@@ -80,7 +81,7 @@ def _mask_head(ideal: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], scal
     def reference(clean: torch.Tensor, noisy: torch.Tensor) -> Quantity:
         return ideal(clean, noisy).clamp(0.0, clip)
 
-    return Head(lambda bins, frame: bins, decode, reference)
+    return Head(lambda bins, frame: bins, decode, reference, real_mask=True)
 
 
 def _decode_cirm(model: nn.Module, raw: torch.Tensor, noisy: torch.Tensor) -> tuple[Quantity, torch.Tensor]:

@@ -6,6 +6,11 @@ Two shape contracts (``Loss.domain`` says which one a loss follows):
   spectra. ``mse`` and ``log_mse`` (``log_mse`` wants non-negative magnitudes).
 - ``"waveform"``: ``(est, ref)`` of shape ``(batch, samples)``. ``sdr``, ``si_sdr``,
   ``multi_resolution_stft``.
+- ``"mask"``: ``(mask, clean, noise)``: a real mask ``(batch, frames, bins)`` and the complex
+  spectra of the two parts of the mixture it was computed from. ``noise_residual``: how much
+  more of the noise than of the target the mask lets through, in dB (the noise-reduction half
+  of Xia et al.'s weighted speech-distortion loss; the signal losses are the distortion half).
+  Mask targets only: a mask is linear, so ``mask * N`` is exactly what it does to the noise.
 
 Every registered loss returns a scalar to MINIMISE (the SDR losses are negated dB, averaged over
 the batch). ``si_sdr_db`` / ``sdr_db`` return the per-example metric in dB for evaluation.
@@ -105,12 +110,41 @@ def multi_resolution_stft(est: torch.Tensor, ref: torch.Tensor,
     return total / len(resolutions)
 
 
+#: below this (dB) the residual-noise term stops rewarding: the plugin's ``reduction_db`` floor
+#: (12 dB by default, 40 at most) mixes noisy audio back in, so deeper masks buy nothing there
+#: and would only be paid for with distortion of the target.
+NOISE_RESIDUAL_FLOOR_DB = -20.0
+
+
+def _energy_db(x: torch.Tensor) -> torch.Tensor:
+    """``10 log10`` of each clip's energy, ``(batch, ...)`` complex or real -> ``(batch,)``."""
+    power = x.real ** 2 + x.imag ** 2 if x.is_complex() else x ** 2
+    return 10.0 * torch.log10(power.flatten(1).sum(-1) + SDR_EPS)
+
+
+def noise_residual(mask: torch.Tensor, clean: torch.Tensor, noise: torch.Tensor,
+                   floor_db: float = NOISE_RESIDUAL_FLOOR_DB) -> torch.Tensor:
+    """Noise kept minus target kept by a real ``mask``, in dB, floored, mean over the batch.
+
+    ``mask`` ``(batch, frames, bins)``; ``clean`` and ``noise`` the spectra (same shape, complex
+    or magnitudes) whose sum the mask was computed from. Per clip
+    ``max(G(noise) - G(clean), floor_db)`` with ``G(x) = 10 log10(|mask x|^2 / |x|^2)``: the
+    harness's noise attenuation measured RELATIVE to what happens to the target, so turning
+    everything down (which the scale-invariant SI-SDR does not see) earns nothing; only
+    separating does. A mask of 0.1 on the noise bins and 1 on the target's gives -20 dB; any
+    constant mask gives 0.
+    """
+    kept_noise = _energy_db(mask * noise) - _energy_db(noise)
+    kept_target = _energy_db(mask * clean) - _energy_db(clean)
+    return (kept_noise - kept_target).clamp(min=floor_db).mean()
+
+
 @dataclass(frozen=True)
 class Loss:
-    """A registered loss: ``fn(est, ref) -> scalar`` and the shape contract it follows."""
+    """A registered loss: ``fn(...) -> scalar`` and the shape contract it follows (module doc)."""
 
-    fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    domain: str  # "tensor" or "waveform"
+    fn: Callable[..., torch.Tensor]  # (est, ref); (mask, clean, noise) for the "mask" domain
+    domain: str  # "tensor", "waveform" or "mask"
 
 
 LOSSES: Registry[Loss] = Registry("loss")
@@ -119,6 +153,7 @@ LOSSES.register("log_mse", Loss(log_mse, "tensor"))
 LOSSES.register("sdr", Loss(neg_sdr, "waveform"))
 LOSSES.register("si_sdr", Loss(neg_si_sdr, "waveform"))
 LOSSES.register("multi_resolution_stft", Loss(multi_resolution_stft, "waveform"))
+LOSSES.register("noise_residual", Loss(noise_residual, "mask"))
 
 
 def get_loss(name: str) -> Loss:

@@ -13,6 +13,7 @@ Config (JSON; every key optional except ``model``; defaults in ``DEFAULTS``)::
                "network": {"name": "rnn", "hidden": 128, "layers": 2},
                "target": "irm"},
      "loss":  {"terms": {"si_sdr": 1.0, "multi_resolution_stft": 1.0}, "on": "signal"},
+               # + "noise_residual": w (mask targets): noise kept minus target kept, dB
      "gan":   null,                    # or {"weight": 0.05, "channels": 16, "lr": 2e-4}
      "init":  null,                    # or a Denoiser.save package (same model config) to start from
      "optim": {"lr": 1e-3, "batch_size": 8, "steps": 2000, "grad_clip": 5.0},
@@ -45,7 +46,7 @@ import torch
 from . import stems, synthetic_data
 from .denoiser import Denoiser
 from .filterbank import Stft
-from .heads import magnitude
+from .heads import HEADS, magnitude
 from .losses import get_loss, si_sdr_db
 from .networks.gan import AdversarialTraining
 
@@ -81,6 +82,10 @@ def resolve_config(config: dict[str, Any]) -> dict[str, Any]:
         if loss["on"] == "target" and domain == "waveform" and merged["model"]["target"] != "waveform":
             raise ValueError(f"loss {name!r} compares waveforms: use loss.on = 'signal' with "
                              f"target {merged['model']['target']!r}")
+        if domain == "mask" and not HEADS.get(merged["model"]["target"]).real_mask:
+            raise ValueError(f"loss {name!r} applies the mask to noise and target apart: it needs a real "
+                             f"mask target ({', '.join(n for n in HEADS if HEADS.get(n).real_mask)}), "
+                             f"not {merged['model']['target']!r}")
     if loss["on"] == "target" and merged["model"]["target"] == "waveform":
         loss["on"] = "signal"  # the waveform head's quantity IS the signal
     if merged["data"]["source"] not in DATA_SOURCES:
@@ -147,6 +152,8 @@ def compute_loss(model: Denoiser, stft: Stft, config: dict[str, Any], clean: tor
         loss = get_loss(name)
         if loss.domain == "waveform":
             value = loss.fn(est_wave, clean)
+        elif loss.domain == "mask":  # a real mask is linear: what it does to each part
+            value = loss.fn(quantity, clean_spec, noisy_spec - clean_spec)
         elif on == "signal":
             value = loss.fn(est_mag, clean_spec.abs())
         else:

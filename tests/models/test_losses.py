@@ -39,8 +39,33 @@ def test_multi_resolution_stft_zero_for_identical_and_grows_with_noise():
     assert 0 < little < lots
 
 
+def test_noise_residual_is_noise_kept_minus_target_kept_in_db_down_to_its_floor():
+    def spectrum(seed):
+        return torch.complex(signal(seed, 4000), signal(seed + 1, 4000)).reshape(2, 40, 100)
+
+    clean, noise = spectrum(0), spectrum(2)
+    ones = torch.ones(2, 40, 100)
+    assert losses.noise_residual(ones, clean, noise).item() == pytest.approx(0.0, abs=1e-5)
+    assert losses.noise_residual(0.1 * ones, clean, noise).item() == pytest.approx(0.0, abs=1e-4)  # level
+    # the target in the first half of the bins, the noise in the other half
+    clean[..., 50:], noise[..., :50] = 0, 0
+    split = torch.cat([torch.ones(2, 40, 50), torch.full((2, 40, 50), 0.5)], dim=-1)
+    assert losses.noise_residual(split, clean, noise).item() == pytest.approx(-6.02, abs=0.01)
+    assert losses.noise_residual(0.3 * split, clean, noise).item() == pytest.approx(-6.02, abs=0.01)
+    deep = torch.cat([torch.ones(2, 40, 50), torch.full((2, 40, 50), 0.01)], dim=-1)
+    assert losses.noise_residual(deep, clean, noise).item() == pytest.approx(-20.0, abs=1e-5)  # floor
+    mixed = split.clone()
+    mixed[1] = 1.0  # one clip separated by 6 dB, one not: the batch mean
+    assert losses.noise_residual(mixed, clean, noise).item() == pytest.approx(-3.01, abs=0.01)
+    mask = split.clone().requires_grad_()
+    losses.noise_residual(mask, clean, noise).backward()
+    assert bool((mask.grad[..., 50:] > 0).all()) and bool((mask.grad[..., :50] < 0).all())
+
+
 def test_registry_lists_names_and_domains():
-    assert list(losses.LOSSES) == ["mse", "log_mse", "sdr", "si_sdr", "multi_resolution_stft"]
+    assert list(losses.LOSSES) == ["mse", "log_mse", "sdr", "si_sdr", "multi_resolution_stft",
+                                   "noise_residual"]
     assert losses.get_loss("si_sdr").domain == "waveform"
+    assert losses.get_loss("noise_residual").domain == "mask"
     with pytest.raises(KeyError, match="known"):
         losses.get_loss("sisdr")

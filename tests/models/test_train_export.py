@@ -75,6 +75,33 @@ def test_loss_decreases_when_overfitting_one_batch(tmp_path, data):
     assert values[-1] < 0.7 * values[0]
 
 
+def test_noise_residual_term_compares_what_the_mask_does_to_noise_and_target(data):
+    config = trainer.resolve_config({"model": {"features": {"name": "log_magnitude"},
+                                               "network": {"name": "dnn", "hidden": 32}, "target": "irm"},
+                                     "loss": {"terms": {"noise_residual": 1.0}, "on": "signal"},
+                                     "data": TINY_DATA})
+    torch.manual_seed(0)
+    model = Denoiser(**config["model"])
+    stft = trainer.Stft()
+    clean, noisy = data.batch(0, 0, 2)
+    value, terms, *_ = trainer.compute_loss(model, stft, config, clean, noisy)
+
+    def kept_db(mask, wave):  # the network's own mask on one part's spectrum, by hand
+        spec = stft.stft(wave)
+        return 10 * torch.log10((mask * spec).abs().pow(2).flatten(1).sum(-1) / spec.abs().pow(2).flatten(1).sum(-1))
+
+    _, mask, _, _ = model(torch.view_as_real(stft.stft(noisy)), model.initial_state(2))
+    expected = (kept_db(mask, noisy - clean) - kept_db(mask, clean)).clamp(min=-20).mean()
+    assert float(value) == pytest.approx(float(expected), abs=1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(10):
+        value, *_ = trainer.compute_loss(model, stft, config, clean, noisy)
+        optimizer.zero_grad()
+        value.backward()
+        optimizer.step()
+    assert float(value) < terms["noise_residual"] - 1.0  # training on it separates the parts
+
+
 def test_resume_continues_from_last_checkpoint(tmp_path, data):
     first = run(tmp_path, data, "dnn", "irm", SIGNAL_LOSS, steps=4, stop_at=2)  # "interrupted"
     resumed = run(tmp_path, data, "dnn", "irm", SIGNAL_LOSS, steps=4)
@@ -89,6 +116,8 @@ def test_config_errors_are_explained():
         trainer.resolve_config({"model": {"target": "irm"}, "loss": {"terms": {"si_sdr": 1}, "on": "target"}})
     with pytest.raises(KeyError, match="known"):
         Denoiser({"name": "erb_df"}, {"name": "lstm"}, "irm")
+    with pytest.raises(ValueError, match="real mask target .*irm.*not 'cirm'"):
+        trainer.resolve_config({"model": {"target": "cirm"}, "loss": {"terms": {"noise_residual": 1}}})
 
 
 @pytest.mark.parametrize("network", list(NETWORKS))
