@@ -156,6 +156,25 @@ def test_shipped_graph_weights_can_be_recovered():
     assert model.get_config()["network"]["name"] == "crn"
 
 
+def test_committed_recipes_resolve_and_match_the_shipped_architecture():
+    from pathlib import Path
+
+    from hushboard.models.inference import shipped_model_path
+
+    root = Path(__file__).resolve().parents[2]
+    configs = sorted((root / "benchmarks" / "neural_search").glob("*.json")) + \
+        sorted((root / "models").glob("neural_denoiser_s.*.json"))
+    assert len(configs) >= 10
+    for path in configs:  # every search row and recipe stage still parses (losses, targets, keys)
+        trainer.resolve_config(json.loads(path.read_text()))
+    shipped = recover_from_onnx(shipped_model_path("neural_denoiser_s.onnx")).get_config()
+    for stage in ("train", "finetune"):
+        config = trainer.resolve_config(json.loads((root / "models" / f"neural_denoiser_s.{stage}.json").read_text()))
+        assert Denoiser(**config["model"]).get_config() == shipped, stage
+    finetune = json.loads((root / "models" / "neural_denoiser_s.finetune.json").read_text())
+    assert finetune["init"] == "runs/hushnet_s/best.pt"  # stage 2 starts where the card's stage 1 writes
+
+
 def test_init_warm_starts_from_a_package(tmp_path, data):
     run(tmp_path / "a", data, "crn", "irm", SIGNAL_LOSS, steps=2)
     config = {"seed": 0, "data": TINY_DATA, "init": str(tmp_path / "a" / "best.pt"),
