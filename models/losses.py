@@ -1,6 +1,6 @@
 """Training losses, in an explicit registry, named by what they compare.
 
-Two shape contracts (``Loss.domain`` says which one a loss follows):
+Three shape contracts (``Loss.domain`` says which one a loss follows):
 
 - ``"tensor"``: ``(est, ref)`` of the same shape ``(batch, ...)``; masks, magnitudes, compressed
   spectra. ``mse`` and ``log_mse`` (``log_mse`` wants non-negative magnitudes).
