@@ -208,3 +208,52 @@ def mix_from_pool(rng: np.random.Generator, pool: Pool, batch_size: int, samples
         noisies.append(noisy * level)
         kinds.append(pool.kinds[i])
     return np.stack(cleans).astype(np.float32), np.stack(noisies).astype(np.float32), kinds
+
+
+def drone_like(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A dark ambient drone / pad, shape ``(n,)``, unit RMS: what a detector trained on hum, fans
+    and machine ambiences as "noise" takes for noise, though every listener hears music.
+
+    Two to four sustained voices on a low root (MIDI 28-52, 41-165 Hz) at consonant intervals,
+    each a harmonic tone (partials up to 4 kHz, roll-off ``k^-a``) doubled a few cents apart (the
+    slow beating of a chorus), with slow pitch drift, per-partial timbre changes, an amplitude
+    swell, a low-pass whose cutoff wanders between 200 Hz and 2.5 kHz, at most two chord changes
+    with a cross-fade, and an exponentially decaying noise reverb (1-4 s). What separates it from
+    ``noise_like``'s mains hum: musical pitches that drift and beat, and levels that swell.
+    """
+    t = np.arange(n) / SAMPLE_RATE
+    seconds = n / SAMPLE_RATE
+    knots = max(2, int(seconds * 1.5))
+    root = rng.uniform(28, 52)
+    chords = [rng.choice([0, 3, 5, 7, 12, 15, 19, 24], size=rng.integers(2, 5), replace=False)
+              for _ in range(int(rng.integers(1, 4)))]
+    change_at = np.sort(rng.uniform(0.15, 0.85, len(chords) - 1)) * seconds
+    fade = rng.uniform(0.5, 2.0)
+    cutoff = np.exp(_smooth_random(rng, n, knots, np.log(200.0), np.log(2500.0)))
+    rolloff = rng.uniform(0.6, 1.6)
+    out = np.zeros(n)
+    coarse = slice(None, None, 480)  # amplitude curves change slowly: evaluate every 10 ms
+    grid = np.arange(n)[coarse]
+    for index, chord in enumerate(chords):
+        begin = change_at[index - 1] if index > 0 else -np.inf
+        end = change_at[index] if index < len(change_at) else np.inf
+        weight = np.clip(np.minimum((t - begin) / fade + 0.5, (end - t) / fade + 0.5), 0.0, 1.0)
+        for degree in chord:
+            f0 = 440.0 * 2 ** ((root + degree - 69) / 12)
+            for detune_cents in (0.0, rng.uniform(3.0, 12.0)):
+                drift = 2 ** (_smooth_random(rng, n, knots, -10.0, 10.0) / 1200 + detune_cents / 1200)
+                phase = 2 * np.pi * np.cumsum(f0 * drift) / SAMPLE_RATE + rng.uniform(0, 6)
+                for k in range(1, int(4000 / f0) + 1):
+                    timbre = _smooth_random(rng, grid.size, knots, 0.2, 1.0)
+                    lowpass = 1.0 / (1.0 + (k * f0 / cutoff[coarse]) ** 4)
+                    gain = np.interp(np.arange(n), grid, timbre * lowpass) * k ** -rolloff
+                    out += weight * gain * np.sin(k * phase)
+    out *= _smooth_random(rng, n, knots, 0.3, 1.0)  # swell
+    decay_s = rng.uniform(1.0, 4.0)
+    tail = rng.standard_normal(int(decay_s * SAMPLE_RATE)) * np.exp(-6.9 * np.arange(int(decay_s * SAMPLE_RATE))
+                                                                   / (decay_s * SAMPLE_RATE))
+    size = n + tail.size
+    wet = np.fft.irfft(np.fft.rfft(out, size) * np.fft.rfft(tail, size), size)[:n]
+    wet *= np.sqrt(np.mean(out ** 2)) / (np.sqrt(np.mean(wet ** 2)) + 1e-12)
+    out = out + rng.uniform(0.2, 0.8) * wet
+    return out / (np.sqrt(np.mean(out ** 2)) + 1e-12)

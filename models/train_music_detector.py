@@ -198,11 +198,16 @@ class Augmentation:
     and labels (the other augmentations change features only). Tried against a test track with
     almost nothing above 1 kHz that the detector misses in six of its eight scenes; it did not
     help there (``models/music_detector.md``), so it is off by default.
+    ``drone_share``: the share of music excerpts replaced by a synthetic ambient drone
+    (``synthetic_data.drone_like``) at the excerpt's level, labelled music like any music stem:
+    the recorded training music holds little drone music, while hum, fans and machine drones
+    are all labelled noise, so the detector learned "sustained low tones = noise".
     """
 
     tilt_db_per_octave: float = 0.0
     lowpass_share: float = 0.0
     music_lowpass_share: float = 0.0
+    drone_share: float = 0.0
 
     def gains(self, rng: np.random.Generator) -> np.ndarray | None:
         """Power gains ``(bins,)`` for one scene, or ``None`` for no change."""
@@ -215,16 +220,21 @@ class Augmentation:
         return gains
 
     def music_filter(self, rng: np.random.Generator) -> Callable[[np.ndarray], np.ndarray] | None:
-        """The music-stem band limit for scenes of this recipe (``None`` when it is off)."""
-        if self.music_lowpass_share <= 0:
+        """The music-stem change (drone replacement, then band limit) for scenes of this recipe
+        (``None`` when both are off)."""
+        if self.music_lowpass_share <= 0 and self.drone_share <= 0:
             return None
 
-        def band_limit(music: np.ndarray) -> np.ndarray:
-            if rng.uniform() >= self.music_lowpass_share:
+        def change(music: np.ndarray) -> np.ndarray:
+            if self.drone_share > 0 and rng.uniform() < self.drone_share:
+                from .synthetic_data import drone_like
+
+                music = drone_like(rng, music.shape[-1]) * rms(music)
+            if self.music_lowpass_share <= 0 or rng.uniform() >= self.music_lowpass_share:
                 return music
             return lowpass_clip(music, float(np.exp(rng.uniform(*np.log(MUSIC_LOWPASS_HZ)))))
 
-        return band_limit
+        return change
 
 
 _worker_take: list[StemSource] = []  # a forked worker's stem source (closures do not pickle)
@@ -258,7 +268,7 @@ def _build_chunk(job: tuple[StemSource | None, int, int, int, float, Augmentatio
 
 def build_examples(take: StemSource, count: int, seed: int, synthetic_noise: float = 0.0,
                    tilt_db_per_octave: float = 0.0, lowpass_share: float = 0.0,
-                   workers: int = 1, music_lowpass_share: float = 0.0) -> Examples:
+                   workers: int = 1, music_lowpass_share: float = 0.0, drone_share: float = 0.0) -> Examples:
     """``count`` seeded examples with features, labels, SNRs and kinds (see ``make_example``).
 
     Examples come in chunks of ``CHUNK`` from their own generators, so ``workers`` processes
@@ -267,7 +277,7 @@ def build_examples(take: StemSource, count: int, seed: int, synthetic_noise: flo
     are those of the unaugmented recipe; only ``music_lowpass_share`` changes their mixtures and
     labels (the music stem is filtered before mixing).
     """
-    augmentation = Augmentation(tilt_db_per_octave, lowpass_share, music_lowpass_share)
+    augmentation = Augmentation(tilt_db_per_octave, lowpass_share, music_lowpass_share, drone_share)
     jobs = [(take, seed, c, min(CHUNK, count - c * CHUNK), synthetic_noise, augmentation)
             for c in range((count + CHUNK - 1) // CHUNK)]
     if workers > 1 and len(jobs) > 1:
@@ -401,6 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--music-lowpass", type=float, default=0.0,
                         help="share of training scenes with music whose music alone is band-limited "
                              "at 300 Hz-4 kHz")
+    parser.add_argument("--drone", type=float, default=0.0,
+                        help="share of training music excerpts replaced by a synthetic ambient drone")
     parser.add_argument("--workers", type=int, default=1, help="processes building the examples")
     parser.add_argument("--cache", type=Path, default=None,
                         help="folder keeping the built example sets for later runs")
@@ -416,11 +428,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return with_extra_music(stem_source(split), args.extra_music)
 
     extra = f"-xm{args.extra_music:g}" if args.extra_music > 0 else ""
+    drone = f"-drone{args.drone:g}" if args.drone > 0 else ""
     key = f"s{args.seed}-syn{args.synthetic_noise:g}"
     sets = {
         "train": lambda: build_examples(source("train"), args.train_examples, args.seed,
                                         args.synthetic_noise, args.tilt, args.lowpass, args.workers,
-                                        args.music_lowpass),
+                                        args.music_lowpass, args.drone),
         "validation": lambda: build_examples(source("validation"), args.test_examples,
                                              args.seed + 2000, args.synthetic_noise, workers=args.workers),
         "test": lambda: build_examples(source("test"), args.test_examples, args.seed + 1000,
@@ -428,7 +441,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "test_synthetic_noise": lambda: build_examples(source("test"), args.test_examples // 2,
                                                        args.seed + 3000, 1.0, workers=args.workers)}
     names = {"train": f"train-{key}-n{args.train_examples}-tilt{args.tilt:g}-lp{args.lowpass:g}"
-                      f"-mlp{args.music_lowpass:g}{extra}",
+                      f"-mlp{args.music_lowpass:g}{drone}{extra}",
              "validation": f"validation-{key}-n{args.test_examples}{extra}",
              "test": f"test-s{args.seed}-n{args.test_examples}{extra}",
              "test_synthetic_noise": f"test-synthetic-s{args.seed}-n{args.test_examples // 2}{extra}"}
@@ -457,6 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "music_weight": args.music_weight, "tilt_db_per_octave": args.tilt,
                "lowpass_share": args.lowpass,
                "music_lowpass_share": args.music_lowpass, "extra_music_share": args.extra_music,
+               "drone_share": args.drone,
                "minutes": round((time.time() - started) / 60, 1),
                "training_minutes": round((time.time() - trained) / 60, 1), **reports}
     (args.out / "music_detector.metrics.json").write_text(json.dumps(summary, indent=2))

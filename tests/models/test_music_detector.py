@@ -132,3 +132,28 @@ def test_extra_music_replaces_that_share_of_the_music_excerpts():
     assert set(music) == {2.0, 4.0} and 0.4 < music.count(4.0) / 400 < 0.6
     assert mixed("speech", rng, 1)[0] == 1.0 and mixed("noise", rng, 1)[0] == 3.0
     assert set(recipe.with_extra_music(take, 1.0)("music", rng, 5)) == {4.0}
+
+
+def test_drone_replaces_that_share_of_the_music_stems_and_stays_labelled_music():
+    from hushboard.models.synthetic_data import drone_like
+
+    drone = drone_like(np.random.default_rng(3), recipe.SR * 2)
+    np.testing.assert_array_equal(drone, drone_like(np.random.default_rng(3), recipe.SR * 2))
+    assert np.sqrt(np.mean(drone ** 2)) == pytest.approx(1.0, rel=1e-6)
+    power = np.abs(np.fft.rfft(drone)) ** 2
+    freqs = np.fft.rfftfreq(drone.size, 1.0 / recipe.SR)
+    assert power[freqs < 3000].sum() > 0.99 * power.sum()  # dark: partials up to 4 kHz, low-passed
+
+    plain = recipe.build_examples(synthetic_take, 12, seed=9)
+    droned = recipe.build_examples(synthetic_take, 12, seed=9, drone_share=1.0)
+    np.testing.assert_array_equal(plain.scenes, droned.scenes)
+    np.testing.assert_array_equal(plain.snr_db, droned.snr_db)
+    music = np.isin(plain.scenes, ["music", "speech+music"])
+    assert music.any() and (~music).any()
+    np.testing.assert_array_equal(plain.features[~music], droned.features[~music])
+    assert not np.allclose(plain.features[music], droned.features[music])
+    only_music = plain.scenes == "music"
+    assert droned.labels[only_music, :, 0].mean() > 0.9  # a sustained drone is music in every frame
+    keep = recipe.Augmentation(drone_share=1.0).music_filter(np.random.default_rng(1))
+    stem = np.full(recipe.SR, 0.2)
+    assert np.sqrt(np.mean(keep(stem) ** 2)) == pytest.approx(0.2, rel=1e-6)  # the stem's level
