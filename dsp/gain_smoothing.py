@@ -42,19 +42,21 @@ def link_gains(gain: np.ndarray, mode: str) -> np.ndarray:
 class FrequencyKernel:
     """Geometry of the centered moving average: ``width_bins`` wide over ``num_bins`` bins.
 
-    ``counts[k]`` is the number of bins averaged at bin ``k`` (fewer at the edges).
+    ``counts[k]`` is the number of bins averaged at bin ``k`` (fewer at the edges); ``ones`` is
+    the box of ``width_bins`` ones the average convolves with.
     """
 
     num_bins: int
     width_bins: int
     counts: np.ndarray
+    ones: np.ndarray
 
     @classmethod
     def build(cls, num_bins: int, width_bins: int) -> "FrequencyKernel":
         half = width_bins // 2
         k = np.arange(num_bins)
         counts = (np.minimum(k + half + 1, num_bins) - np.maximum(k - half, 0)).astype(float)
-        return cls(num_bins, width_bins, counts)
+        return cls(num_bins, width_bins, counts, np.ones(2 * half + 1))
 
 
 def smooth_frequency(gain: np.ndarray, width_bins: int,
@@ -62,25 +64,24 @@ def smooth_frequency(gain: np.ndarray, width_bins: int,
     """Centered moving average over ``width_bins`` (odd, >= 1) bins; edges average what exists.
 
     Bin ``k`` averages bins ``max(k - h, 0) .. min(k + h, B - 1)`` (``h = width_bins // 2``):
-    with the running sum ``c``, that is ``c[min(k + h, B - 1)] - c[k - h - 1]`` (the second
-    term only where ``k > h``), over the count of bins. ``kernel`` (from
+    the full convolution of each row with ``2 h + 1`` ones, read from ``h`` on, over the count
+    of bins. One 1-D convolution per row (``np.convolve``: one C loop; a real-time block has one
+    row per linked frame), the same arithmetic whatever the number of rows, so the output does
+    not depend on how frames were grouped into blocks. ``kernel`` (from
     :meth:`FrequencyKernel.build`) saves recomputing the counts.
     """
     if width_bins <= 1:
         return gain
     bins = gain.shape[-1]
-    half = width_bins // 2
-    if half >= bins:
-        half = bins - 1
     if kernel is None or kernel.num_bins != bins or kernel.width_bins != width_bins:
         kernel = FrequencyKernel.build(bins, width_bins)
-    running = np.cumsum(gain, axis=-1)
-    out = np.empty_like(running)
-    out[..., : bins - half] = running[..., half:]
-    out[..., bins - half:] = running[..., -1:]
-    out[..., half + 1:] -= running[..., : bins - half - 1]
+    half = width_bins // 2
+    rows = gain.reshape(-1, bins)
+    out = np.empty(rows.shape)
+    for r in range(rows.shape[0]):
+        out[r] = np.convolve(rows[r], kernel.ones)[half: half + bins]
     out /= kernel.counts
-    return out
+    return out.reshape(gain.shape)
 
 
 def time_constant_coefficient(time_ms: float, frame_period_s: float) -> float:

@@ -147,13 +147,20 @@ class NonfinitePolicy:
         obj._on_nonfinite = check_nonfinite_policy(policy)
 
 
+SMALL_BLOCK_SAMPLES = 1 << 14  # below this, the finiteness check has no errstate to pay for
+
+
 def replace_or_reject_nonfinite(audio: np.ndarray, policy: str) -> np.ndarray:
     """Raise ``ValueError`` on NaN/Inf (policy ``"raise"``) or zero them (policy ``"zero"``)."""
-    # A sum is ~10x cheaper than isfinite().all(); it can only overflow for absurd levels, in
-    # which case the exact test below decides.
-    with np.errstate(over="ignore", invalid="ignore"):
-        if math.isfinite(float(audio.sum(dtype=np.float64))):
+    # Real-time blocks: isfinite().all() (~1 us for 2 x 512). Long arrays: a sum is ~10x cheaper;
+    # it can only overflow for absurd levels, in which case the exact test below decides.
+    if audio.size <= SMALL_BLOCK_SAMPLES:
+        if np.isfinite(audio).all():
             return audio
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            if math.isfinite(float(audio.sum(dtype=np.float64))):
+                return audio
     bad = ~np.isfinite(audio)
     if not bad.any():
         return audio
