@@ -127,16 +127,21 @@ class WebRtc(Peer):
     name, modules, pip = "webrtc-noise-gain", ("webrtc_noise_gain",), "webrtc-noise-gain"
     description = "WebRTC NS level 2, no AGC; 16 kHz only (resampled 3:1 and back)"
 
-    def _run(self, x: np.ndarray) -> np.ndarray:
-        from scipy import signal
+    @staticmethod
+    def core(low: np.ndarray) -> np.ndarray:
+        """WebRTC NS on 16 kHz float ``low`` in 10 ms int16 frames (its own delay kept)."""
         from webrtc_noise_gain import AudioProcessor
 
         processor = AudioProcessor(0, 2)  # auto gain off, suppression level 2 of 0-4
-        low = signal.resample_poly(np.asarray(x, np.float64), 1, 3)
         pcm = to_int16(low)
         n = pcm.size // 160 * 160
         out = b"".join(processor.Process10ms(pcm[i:i + 160].tobytes()).audio for i in range(0, n, 160))
-        return signal.resample_poly(np.frombuffer(out, np.int16) / 32767.0, 3, 1)
+        return np.frombuffer(out, np.int16) / 32767.0
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        from scipy import signal
+
+        return signal.resample_poly(self.core(signal.resample_poly(np.asarray(x, np.float64), 1, 3)), 3, 1)
 
 
 class WebRtcFullBand(WebRtc):
@@ -147,11 +152,11 @@ class WebRtcFullBand(WebRtc):
     filter gain and the mean speech probability over the top quarter of the low band
     (``gainTimeDomainHB`` in ``WebRtcNs_ProcessCore``, ``ns_core.c``). ``webrtc-noise-gain`` runs
     the 16 kHz core only and exposes neither, so this adapter measures the filter gain the core
-    applied, ``mean |Out| / |In|`` over 6-8 kHz in each 10 ms frame (20 ms Hann window), and uses
-    it as that one gain for the 8-24 kHz band (the input's, split from the core's output at
-    8 kHz by one FFT over the clip). With
-    the speech probability equal to the gain, WebRTC's mix differs from the gain itself by at most
-    0.06 in noise (probability near 0) and 0.12 in speech (near 1).
+    applied, ``mean |Out| / |In|`` over 6-8 kHz in each 10 ms frame (hushboard's streaming STFT,
+    320/160 at 16 kHz), and uses it as that one gain for the 8-24 kHz band (the input's, split
+    from the core's output at 8 kHz by one FFT over the clip). With the speech probability
+    equal to the gain, WebRTC's mix differs from the gain itself by at most 0.06 in noise
+    (probability near 0) and 0.12 in speech (near 1).
     """
 
     name = "webrtc-noise-gain-fullband"
@@ -159,40 +164,29 @@ class WebRtcFullBand(WebRtc):
                    "8-24 kHz (gain measured from the core)")
     _core_lag: int | None = None
 
-    def _core(self, low: np.ndarray) -> np.ndarray:
-        """The 16 kHz core on ``low`` (16 kHz float), advanced by its own delay, same length."""
-        from webrtc_noise_gain import AudioProcessor
-
-        def run(x: np.ndarray) -> np.ndarray:
-            processor = AudioProcessor(0, 2)
-            pcm = to_int16(x)
-            n = pcm.size // 160 * 160
-            out = b"".join(processor.Process10ms(pcm[i:i + 160].tobytes()).audio for i in range(0, n, 160))
-            return np.frombuffer(out, np.int16) / 32767.0
-
+    def _aligned_core(self, low: np.ndarray) -> np.ndarray:
+        """The 16 kHz core on ``low``, advanced by its own delay (measured once), same length."""
         if self._core_lag is None:
             from scipy import signal
 
             probe = signal.resample_poly(calibration_clip().astype(np.float64), 1, 3)
-            self._core_lag = best_lag(run(probe), probe, MAX_LAG // 3)
-        return np.asarray(fit_length(run(low), low.size, self._core_lag), np.float64)
+            self._core_lag = best_lag(self.core(probe), probe, MAX_LAG // 3)
+        return np.asarray(fit_length(self.core(low), low.size, self._core_lag), np.float64)
 
     @staticmethod
     def upper_band_gains(low: np.ndarray, processed: np.ndarray) -> np.ndarray:
-        """One gain per 10 ms frame (160 samples at 16 kHz, 20 ms Hann window centred on the
-        frame's end): the mean over 6-8 kHz bins of ``|processed| / |low|``, clipped to [0, 1]."""
-        window = np.hanning(320)
-        pad = np.zeros(160)
-        frames = (low.size + 159) // 160
+        """One gain per 10 ms frame at 16 kHz (frame ``f`` spans samples ``160 (f - 1)`` to
+        ``160 (f + 1)``): the mean over 6-8 kHz bins of ``|processed| / |low|``, in [0, 1]."""
+        from ..dsp.stft import StreamingStft
 
-        def spectra(x: np.ndarray) -> np.ndarray:
-            padded = np.concatenate([pad, x, np.zeros(frames * 160 + 160 - x.size)])
-            index = np.arange(frames)[:, None] * 160 + np.arange(320)[None, :]
-            return np.abs(np.fft.rfft(padded[index] * window, axis=-1))
+        stft = StreamingStft(320, 160)
+
+        def magnitudes(x: np.ndarray) -> np.ndarray:
+            return np.abs(stft.frames(stft.init_state(1), x[None, :])[0])
 
         freqs = np.fft.rfftfreq(320, 1 / 16000)
         top = (freqs >= 6000) & (freqs < 8000)
-        source, kept = spectra(low)[:, top], spectra(processed)[:, top]
+        source, kept = magnitudes(low)[:, top], magnitudes(processed)[:, top]
         return np.clip(np.mean(kept / np.maximum(source, 1e-9), axis=-1), 0.0, 1.0)
 
     def _run(self, x: np.ndarray) -> np.ndarray:
@@ -200,9 +194,9 @@ class WebRtcFullBand(WebRtc):
 
         x = np.asarray(x, np.float64)
         low = signal.resample_poly(x, 1, 3)
-        processed = self._core(low)
+        processed = self._aligned_core(low)
         gains = self.upper_band_gains(low, processed)
-        centres = (np.arange(gains.size) * 160 + 80) * 3.0  # 48 kHz samples
+        centres = np.arange(gains.size) * 160 * 3.0  # frame f is centred on 16 kHz sample 160 f
         gain_curve = np.interp(np.arange(x.size), centres, gains)
         # a clean split at 8 kHz (one FFT over the clip: this is an offline adapter): the core's
         # output below, the input's band above, so nothing is counted twice at the crossover
