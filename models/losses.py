@@ -11,6 +11,10 @@ Three shape contracts (``Loss.domain`` says which one a loss follows):
   more of the noise than of the target the mask lets through, in dB (the noise-reduction half
   of Xia et al.'s weighted speech-distortion loss; the signal losses are the distortion half).
   Mask targets only: a mask is linear, so ``mask * N`` is exactly what it does to the noise.
+  ``psm_fit``: the mean squared distance of the mask to the truncated phase-sensitive mask of
+  the same mixture, the classic mask-fit objective, usable as a term NEXT TO the signal losses
+  (it weighs every bin alike, so quiet target bins that the signal losses would trade for noise
+  keep a say).
 
 Every registered loss returns a scalar to MINIMISE (the SDR losses are negated dB, averaged over
 the batch). ``si_sdr_db`` / ``sdr_db`` return the per-example metric in dB for evaluation.
@@ -28,6 +32,7 @@ from typing import Callable
 import torch
 
 from ..plugin.registry import Registry
+from .targets import phase_sensitive_mask
 
 SDR_EPS = 1e-8  # on energies of float32 waveforms (an all-zero reference gives a finite value)
 LOG_EPS = 1e-8  # on squared magnitudes in the log losses (-80 dB re a unit bin)
@@ -139,6 +144,19 @@ def noise_residual(mask: torch.Tensor, clean: torch.Tensor, noise: torch.Tensor,
     return (kept_noise - kept_target).clamp(min=floor_db).mean()
 
 
+def psm_fit(mask: torch.Tensor, clean: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """Mean squared distance of a real ``mask`` to the truncated PSM of ``clean + noise``.
+
+    ``mask`` ``(batch, frames, bins)``; ``clean`` and ``noise`` complex spectra of the same shape.
+    The PSM (Erdogan et al., ICASSP 2015) is ``Re(S Y*) / |Y|^2`` clamped to [0, 1]: 1 where the
+    target dominates a bin, 0 where the noise does. Fitting it is the article's "mask" training;
+    as a term beside ``si_sdr`` it keeps every bin's target in view, where the waveform losses
+    mostly see the loud ones. 0 for the ideal mask, 1 at most.
+    """
+    ideal = phase_sensitive_mask(clean, clean + noise)
+    return ((mask - ideal) ** 2).mean()
+
+
 @dataclass(frozen=True)
 class Loss:
     """A registered loss: ``fn(...) -> scalar`` and the shape contract it follows (module doc)."""
@@ -154,6 +172,7 @@ LOSSES.register("sdr", Loss(neg_sdr, "waveform"))
 LOSSES.register("si_sdr", Loss(neg_si_sdr, "waveform"))
 LOSSES.register("multi_resolution_stft", Loss(multi_resolution_stft, "waveform"))
 LOSSES.register("noise_residual", Loss(noise_residual, "mask"))
+LOSSES.register("psm_fit", Loss(psm_fit, "mask"))
 
 
 def get_loss(name: str) -> Loss:

@@ -14,6 +14,7 @@ Config (JSON; every key optional except ``model``; defaults in ``DEFAULTS``)::
                "target": "irm"},
      "loss":  {"terms": {"si_sdr": 1.0, "multi_resolution_stft": 1.0}, "on": "signal"},
                # + "noise_residual": w (mask targets): noise kept minus target kept, dB
+               # + "psm_fit": w (mask targets): the mask's squared distance to the truncated PSM
      "gan":   null,                    # or {"weight": 0.05, "channels": 16, "lr": 2e-4}
      "init":  null,                    # or a Denoiser.save package (same model config) to start from
      "optim": {"lr": 1e-3, "batch_size": 8, "steps": 2000, "grad_clip": 5.0},
@@ -36,6 +37,7 @@ import argparse
 import copy
 import json
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -128,8 +130,10 @@ class Data:
                                         synthetic_noise_fraction=self.synthetic_noise_fraction)
         else:
             pool = synthetic_data.make_pool(seed, count, seconds)
-        if path is not None:
-            np.savez(path, clean=pool.clean, kinds=np.array(pool.kinds), noise=pool.noise)
+        if path is not None:  # written whole, then renamed: two runs sharing a cache never read half a file
+            partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+            np.savez(partial, clean=pool.clean, kinds=np.array(pool.kinds), noise=pool.noise)
+            partial.replace(path)
         return pool
 
     def batch(self, seed: int, step: int, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:

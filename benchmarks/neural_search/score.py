@@ -20,7 +20,7 @@ from pathlib import Path
 from hushboard.models.evaluate import score_method
 from hushboard.plugin.neural_denoiser import NeuralDenoiser, ShippedGraph
 
-METRICS = ("pesq_wb", "stoi", "visqol", "si_sdr", "si_sdr_i", "atten_db", "lsd_db")
+METRICS = ("pesq_wb", "stoi", "visqol", "si_sdr", "si_sdr_i", "music_si_sdr", "atten_db", "lsd_db")
 
 
 def candidate_graph(path: Path) -> ShippedGraph:

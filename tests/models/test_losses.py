@@ -62,10 +62,31 @@ def test_noise_residual_is_noise_kept_minus_target_kept_in_db_down_to_its_floor(
     assert bool((mask.grad[..., 50:] > 0).all()) and bool((mask.grad[..., :50] < 0).all())
 
 
+def test_psm_fit_is_zero_at_the_ideal_mask_and_grows_with_the_distance_to_it():
+    def spectrum(seed):
+        return torch.complex(signal(seed, 4000), signal(seed + 1, 4000)).reshape(2, 40, 100)
+
+    clean, noise = spectrum(0), spectrum(2)
+    clean[..., 50:], noise[..., :50] = 0, 0  # target in the first half of the bins, noise in the rest
+    ideal = torch.cat([torch.ones(2, 40, 50), torch.zeros(2, 40, 50)], dim=-1)
+    assert losses.psm_fit(ideal, clean, noise).item() == pytest.approx(0.0, abs=1e-6)
+    assert losses.psm_fit(torch.ones(2, 40, 100), clean, noise).item() == pytest.approx(0.5, abs=1e-6)
+    half = torch.full((2, 40, 100), 0.5)
+    assert losses.psm_fit(half, clean, noise).item() == pytest.approx(0.25, abs=1e-6)
+    # noise in antiphase with the target: the PSM (2 and -1 here) is truncated to [0, 1]
+    clean2 = spectrum(4)
+    assert losses.psm_fit(torch.ones(2, 40, 100), clean2, -0.5 * clean2).item() == pytest.approx(0.0, abs=1e-6)
+    assert losses.psm_fit(torch.zeros(2, 40, 100), clean2, -2.0 * clean2).item() == pytest.approx(0.0, abs=1e-6)
+    mask = half.clone().requires_grad_()
+    losses.psm_fit(mask, clean, noise).backward()
+    assert bool((mask.grad[..., :50] < 0).all()) and bool((mask.grad[..., 50:] > 0).all())
+
+
 def test_registry_lists_names_and_domains():
     assert list(losses.LOSSES) == ["mse", "log_mse", "sdr", "si_sdr", "multi_resolution_stft",
-                                   "noise_residual"]
+                                   "noise_residual", "psm_fit"]
     assert losses.get_loss("si_sdr").domain == "waveform"
     assert losses.get_loss("noise_residual").domain == "mask"
+    assert losses.get_loss("psm_fit").domain == "mask"
     with pytest.raises(KeyError, match="known"):
         losses.get_loss("sisdr")

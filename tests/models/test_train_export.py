@@ -102,6 +102,34 @@ def test_noise_residual_term_compares_what_the_mask_does_to_noise_and_target(dat
     assert float(value) < terms["noise_residual"] - 1.0  # training on it separates the parts
 
 
+def test_psm_fit_term_is_the_masks_distance_to_the_ideal_psm(data):
+    config = trainer.resolve_config({"model": {"features": {"name": "log_magnitude"},
+                                               "network": {"name": "dnn", "hidden": 32}, "target": "irm"},
+                                     "loss": {"terms": {"si_sdr": 1.0, "psm_fit": 30.0}, "on": "signal"},
+                                     "data": TINY_DATA})
+    torch.manual_seed(0)
+    model = Denoiser(**config["model"])
+    stft = trainer.Stft()
+    clean, noisy = data.batch(0, 0, 2)
+    _, terms, *_ = trainer.compute_loss(model, stft, config, clean, noisy)
+    _, mask, _, _ = model(torch.view_as_real(stft.stft(noisy)), model.initial_state(2))
+    s, y = stft.stft(clean), stft.stft(noisy)
+    ideal = ((s * y.conj()).real / (y.abs() ** 2 + 1e-12)).clamp(0, 1)
+    assert terms["psm_fit"] == pytest.approx(30.0 * float(((mask - ideal) ** 2).mean()), rel=1e-3)
+    with pytest.raises(ValueError, match="real mask target"):
+        trainer.resolve_config({"model": {"target": "cirm"}, "loss": {"terms": {"psm_fit": 1}}})
+
+
+def test_pool_cache_is_written_whole_and_read_back_identically(tmp_path):
+    config = trainer.resolve_config({"model": {"target": "irm"}, "data": TINY_DATA})
+    first = trainer.Data(config, tmp_path)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files and not [f for f in files if "partial" in f]  # no half-written file left behind
+    again = trainer.Data(config, tmp_path)  # read from the cache this time
+    a, b = first.batch(0, 3, 2), again.batch(0, 3, 2)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
 def test_resume_continues_from_last_checkpoint(tmp_path, data):
     first = run(tmp_path, data, "dnn", "irm", SIGNAL_LOSS, steps=4, stop_at=2)  # "interrupted"
     resumed = run(tmp_path, data, "dnn", "irm", SIGNAL_LOSS, steps=4)
