@@ -75,15 +75,17 @@ def test_loss_decreases_when_overfitting_one_batch(tmp_path, data):
     assert values[-1] < 0.7 * values[0]
 
 
-def test_noise_residual_term_compares_what_the_mask_does_to_noise_and_target(data):
+def small_mask_model(data, terms):
+    """A seeded DNN mask model, its config with loss ``terms``, an STFT and one batch."""
     config = trainer.resolve_config({"model": {"features": {"name": "log_magnitude"},
                                                "network": {"name": "dnn", "hidden": 32}, "target": "irm"},
-                                     "loss": {"terms": {"noise_residual": 1.0}, "on": "signal"},
-                                     "data": TINY_DATA})
+                                     "loss": {"terms": terms, "on": "signal"}, "data": TINY_DATA})
     torch.manual_seed(0)
-    model = Denoiser(**config["model"])
-    stft = trainer.Stft()
-    clean, noisy = data.batch(0, 0, 2)
+    return Denoiser(**config["model"]), config, trainer.Stft(), data.batch(0, 0, 2)
+
+
+def test_noise_residual_term_compares_what_the_mask_does_to_noise_and_target(data):
+    model, config, stft, (clean, noisy) = small_mask_model(data, {"noise_residual": 1.0})
     value, terms, *_ = trainer.compute_loss(model, stft, config, clean, noisy)
 
     def kept_db(mask, wave):  # the network's own mask on one part's spectrum, by hand
@@ -103,14 +105,7 @@ def test_noise_residual_term_compares_what_the_mask_does_to_noise_and_target(dat
 
 
 def test_psm_fit_term_is_the_masks_distance_to_the_ideal_psm(data):
-    config = trainer.resolve_config({"model": {"features": {"name": "log_magnitude"},
-                                               "network": {"name": "dnn", "hidden": 32}, "target": "irm"},
-                                     "loss": {"terms": {"si_sdr": 1.0, "psm_fit": 30.0}, "on": "signal"},
-                                     "data": TINY_DATA})
-    torch.manual_seed(0)
-    model = Denoiser(**config["model"])
-    stft = trainer.Stft()
-    clean, noisy = data.batch(0, 0, 2)
+    model, config, stft, (clean, noisy) = small_mask_model(data, {"si_sdr": 1.0, "psm_fit": 30.0})
     _, terms, *_ = trainer.compute_loss(model, stft, config, clean, noisy)
     _, mask, _, _ = model(torch.view_as_real(stft.stft(noisy)), model.initial_state(2))
     s, y = stft.stft(clean), stft.stft(noisy)
