@@ -11,6 +11,11 @@ def signal(seed: int = 0, n: int = 48000) -> torch.Tensor:
     return torch.randn(2, n, generator=torch.Generator().manual_seed(seed))
 
 
+def spectrum(seed: int) -> torch.Tensor:
+    """A random complex spectrum ``(2 clips, 40 frames, 100 bins)``."""
+    return torch.complex(signal(seed, 4000), signal(seed + 1, 4000)).reshape(2, 40, 100)
+
+
 def test_si_sdr_ignores_scale_and_sdr_does_not():
     s = signal()
     assert bool((losses.si_sdr_db(0.3 * s, s) > 80).all())
@@ -40,9 +45,6 @@ def test_multi_resolution_stft_zero_for_identical_and_grows_with_noise():
 
 
 def test_noise_residual_is_noise_kept_minus_target_kept_in_db_down_to_its_floor():
-    def spectrum(seed):
-        return torch.complex(signal(seed, 4000), signal(seed + 1, 4000)).reshape(2, 40, 100)
-
     clean, noise = spectrum(0), spectrum(2)
     ones = torch.ones(2, 40, 100)
     assert losses.noise_residual(ones, clean, noise).item() == pytest.approx(0.0, abs=1e-5)
@@ -63,9 +65,6 @@ def test_noise_residual_is_noise_kept_minus_target_kept_in_db_down_to_its_floor(
 
 
 def test_psm_fit_is_zero_at_the_ideal_mask_and_grows_with_the_distance_to_it():
-    def spectrum(seed):
-        return torch.complex(signal(seed, 4000), signal(seed + 1, 4000)).reshape(2, 40, 100)
-
     clean, noise = spectrum(0), spectrum(2)
     clean[..., 50:], noise[..., :50] = 0, 0  # target in the first half of the bins, noise in the rest
     ideal = torch.cat([torch.ones(2, 40, 50), torch.zeros(2, 40, 50)], dim=-1)
