@@ -5,6 +5,9 @@ Public API::
     hushboard.Plugin, hushboard.Param, hushboard.Parameter   # the plugin protocol, one parameter model
     hushboard.Chain, hushboard.Mix                           # the host bridge (native + hushboard plugins)
     hushboard.HumRemover                                     # linear filtering (mains hum, rumble)
+    hushboard.SpectralSubtraction, WienerDenoiser, NoiseSuppressor, SubspaceDenoiser  # classic NR
+    hushboard.NeuralDenoiser                                 # Solution 2 (ONNX mask network)
+    hushboard.MusicDetector, MusicAwareDenoiser              # Solution 1 (detector-steered NR)
     hushboard.available_plugins()                            # {name: class} of every plugin
     hushboard.save_preset / load_preset, Automation, MidiMap  # presets, envelopes, MIDI CC
 """
@@ -14,6 +17,7 @@ from .plugin.spectral_subtraction import SpectralSubtraction
 from .plugin.wiener import WienerDenoiser
 from .plugin.noise_suppressor import NoiseSuppressor
 from .plugin.subspace import SubspaceDenoiser
+from .plugin.neural_denoiser import NeuralDenoiser
 from .plugin.music_detector import MusicDetector
 from .plugin.music_aware import MusicAwareDenoiser
 from .plugin.automation import Automation, Envelope
@@ -22,7 +26,7 @@ from .plugin.presets import PresetError, load_external_plugin, load_preset, save
 
 __all__ = ["Plugin", "Param", "Parameter", "Chain", "Mix", "available_plugins", "HumRemover",
            "SpectralSubtraction", "WienerDenoiser", "NoiseSuppressor", "SubspaceDenoiser",
-           "MusicDetector", "MusicAwareDenoiser",
+           "NeuralDenoiser", "MusicDetector", "MusicAwareDenoiser",
            "Automation", "Envelope", "MidiMap", "midi_file_to_automation", "PresetError",
            "load_external_plugin", "load_preset", "save_preset"]
 __version__ = "0.1.0"

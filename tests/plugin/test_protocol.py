@@ -139,6 +139,14 @@ def test_is_effect_and_protocol_attributes():
     assert isinstance(plugin.latency_samples, int)
 
 
+def test_every_registered_plugin_is_public_api(plugin_class):
+    """``hushboard.<Name>`` is the class ``available_plugins()`` lists, and ``__all__`` names it
+    (``from hushboard import *`` and ``hushboard.NeuralDenoiser()`` both work)."""
+    name = plugin_class.__name__
+    assert getattr(hushboard, name, None) is plugin_class
+    assert name in hushboard.__all__
+
+
 # -- latency --------------------------------------------------------------------------------
 @pytest.mark.parametrize("frame_size", [64, 512, 1024])
 def test_impulse_comes_out_where_it_went_in(frame_size):
