@@ -108,6 +108,18 @@ def plugin_method(plugin) -> Method:
     return run
 
 
+PRESET_PREFIX = "preset:"
+
+
+def preset_method(path_or_name: str) -> Method:
+    """A preset (factory name or ``.json`` file) as a method: what it describes, settings and
+    all, reset on every call. Errors are the preset loader's (``FileNotFoundError``,
+    ``PresetError`` naming the file and key)."""
+    from ..plugin.presets import load_preset
+
+    return plugin_method(load_preset(path_or_name))
+
+
 def changes_audio(plugin_class: type) -> tuple[bool, str]:
     """Whether a plugin is an audio effect (its output differs from its input), with a reason if not.
 
@@ -144,16 +156,20 @@ def hushboard_methods(names: Iterable[str] | None = None) -> tuple[dict[str, Met
 
 
 def resolve_methods(names: Sequence[str] | None = None) -> tuple[dict[str, Method], dict[str, str]]:
-    """``names`` may mix plugin names, peer names, ``hushboard``/``peers`` (all of either) and
-    ``noisy``; default: the noisy input, every plugin that changes audio, every installed peer."""
+    """``names`` may mix plugin names, peer names, ``hushboard``/``peers`` (all of either),
+    ``noisy`` and ``preset:NAME`` (a factory preset name or a preset file: the plugin or chain it
+    describes, with its settings); default: the noisy input, every plugin that changes audio,
+    every installed peer. Methods come back in the order named, presets after the plugins."""
     import hushboard
 
     from .peers import PEERS, available_peers
 
     names = list(names) if names else ["noisy", "hushboard", "peers"]
-    plugins, peers = [], []
+    plugins, peers, presets = [], [], []
     for name in names:
-        if name == "hushboard":
+        if name.startswith(PRESET_PREFIX):
+            presets.append(name)
+        elif name == "hushboard":
             plugins.extend(hushboard.available_plugins())
         elif name == "peers":
             peers.extend(PEERS)
@@ -171,6 +187,8 @@ def resolve_methods(names: Sequence[str] | None = None) -> tuple[dict[str, Metho
         methods[NOISY] = lambda x: np.asarray(x, np.float32)
     chosen, skipped = hushboard_methods(dict.fromkeys(plugins)) if plugins else ({}, {})
     methods.update(chosen)
+    for name in dict.fromkeys(presets):
+        methods[name] = preset_method(name[len(PRESET_PREFIX):])
     if peers:
         usable, skipped_peers = available_peers(list(dict.fromkeys(peers)))
         methods.update(usable)

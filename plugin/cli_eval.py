@@ -1,6 +1,6 @@
 """``hushboard eval``: every hushboard denoiser and every installed peer over the benchmark scenarios.
 
-    hushboard eval [--scenarios stationary low-snr ...] [--methods hushboard peers noisy ...]
+    hushboard eval [--scenarios stationary low-snr ...] [--methods hushboard peers noisy preset:NAME ...]
                    [--scenes 4] [--seconds 5] [--out out/eval] [--corpus DIR] [--split test]
 
 Prints one markdown table per scenario (metrics and real-time factor measured in this run) and
@@ -29,7 +29,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scenarios", nargs="+", choices=list(SCENARIOS), default=list(SCENARIOS))
     parser.add_argument("--methods", nargs="+", default=None, metavar="NAME",
-                        help="plugin or peer names, 'hushboard', 'peers', 'noisy' (default: all three)")
+                        help="plugin or peer names, 'hushboard', 'peers', 'noisy' (default: all three), or "
+                             "preset:NAME (a factory preset or a preset .json: its plugin at its settings)")
     parser.add_argument("--metrics", nargs="+", choices=list(ALL_METRICS), default=list(ALL_METRICS))
     parser.add_argument("--scenes", type=int, default=4, help="scenes per scenario (default 4)")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds per scene (default 5)")
