@@ -158,7 +158,7 @@ def test_learned_state_is_saved_only_when_asked(tmp_path):
 def test_factory_presets_exist_and_describe_themselves():
     names = factory.names()
     assert {"podcast-voice", "live-music-stream", "vocal-stem-gentle", "dialogue-cleanup-strong",
-            "field-recording-transients", "mastering-hiss"} <= set(names)
+            "field-recording-transients", "mastering-hiss", "dialogue-neural-strong"} <= set(names)
     assert all(len(text) > 40 for text in factory.descriptions().values())
 
 
@@ -171,6 +171,21 @@ def test_every_factory_preset_loads_validates_and_processes(name):
         out = chain(audio, SR)
         assert out.shape == audio.shape and np.isfinite(out).all()
         assert 0 < np.abs(out).max() < 1.0
+
+
+def test_strong_neural_dialogue_preset_removes_more_than_the_default():
+    """The preset is the neural denoiser with a 30 dB limit: on steady noise alone it takes off
+    clearly more than the 12 dB its default allows."""
+    strong = load_preset("dialogue-neural-strong")
+    assert isinstance(strong, hushboard.NeuralDenoiser) and strong.reduction_db == 30.0
+    noise = np.random.default_rng(7).normal(0, 0.05, (1, 2 * SR)).astype(np.float32)
+
+    def removed_db(plugin):
+        out = plugin(noise, SR)[:, SR // 2:]  # after the start-up
+        return 10 * np.log10(np.mean(noise[:, SR // 2:] ** 2) / np.mean(out ** 2))
+
+    default_db, strong_db = removed_db(hushboard.NeuralDenoiser()), removed_db(strong)
+    assert default_db <= 12.5 and strong_db > default_db + 6.0
 
 
 def test_cli_lists_and_shows_presets(capsys):
