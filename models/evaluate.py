@@ -159,7 +159,7 @@ def resolve_methods(names: Sequence[str] | None = None) -> tuple[dict[str, Metho
     """``names`` may mix plugin names, peer names, ``hushboard``/``peers`` (all of either),
     ``noisy`` and ``preset:NAME`` (a factory preset name or a preset file: the plugin or chain it
     describes, with its settings); default: the noisy input, every plugin that changes audio,
-    every installed peer. Methods come back in the order named, presets after the plugins."""
+    every installed peer. Order: the noisy input, plugins, presets, then peers."""
     import hushboard
 
     from .peers import PEERS, available_peers
