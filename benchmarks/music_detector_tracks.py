@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from hushboard.models import train_music_detector as recipe
-from hushboard.models.inference import make_session
 from hushboard.models.stems import default_cache, stem_source
 
 
@@ -53,14 +52,6 @@ def track_names(offsets: list[int]) -> list[str]:
     return [names[int(np.searchsorted(bounds, o, side="right")) - 1] if o >= 0 else "" for o in offsets]
 
 
-def detect(model: Path, features: np.ndarray) -> np.ndarray:
-    """P(music) and P(speech) ``(scenes, frames, 2)``, each scene from a zero GRU state."""
-    session = make_session(model)
-    state = [i for i in session.get_inputs() if i.name == "state_in"][0]
-    zero = np.zeros([1] + [int(d) for d in state.shape[1:]], np.float32)
-    return np.concatenate([session.run(None, {"features": f[None], "state_in": zero})[0] for f in features])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", type=Path)
@@ -73,7 +64,7 @@ def main() -> None:
     test = recipe.cached_examples(args.cache, f"test-s{args.seed}-n{args.count}",
                                   lambda: recipe.build_examples(stem_source("test"), args.count, seed))
     tracks = np.array(track_names(music_offsets(seed, args.count)))
-    decided = detect(args.model, test.features)[..., 0] > 0.5
+    decided = recipe.onnx_probabilities(args.model, test.features)[..., 0] > 0.5
     truth = test.labels[..., 0] > 0.5
     loud = test.snr_db >= 5
 

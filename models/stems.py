@@ -18,10 +18,13 @@ source file is in two splits and rebuilding gives the same split.
 | music | warzone2100-music, wesnoth-1.16-music | orchestral/electronic soundtracks, 48/44.1 kHz |
 | noise | ufoai-sound | recorded ambiences: machinery, ventilation, rain, wind, crowds, fire |
 | extra_music | ufoai-music | UFO:AI soundtrack: dark ambient, electronic, orchestral (GPL-2+, CC-BY(-SA)-3.0) |
+| extra_noise | megaglest-data, 0ad-data | outdoor ambiences: day and night (birds, crickets), rain, wind, storms, rivers, waves (CC-BY-SA-3.0) |
 
-``extra_music`` is kept apart from ``music`` so the recipes trained on the three first kinds
-(the shipped neural denoiser's) read the same stems after it is added; the music detector's
-recipe draws from both (``train_music_detector --extra-music``).
+``extra_music`` and ``extra_noise`` are kept apart from ``music`` and ``noise`` so the recipes
+trained on the three first kinds (the shipped neural denoiser's) read the same stems after they
+are added; the music detector's recipe draws from both (``train_music_detector --extra-music``,
+``--extra-noise``). They are fetched only when asked for (``build --kinds extra_noise``; 0ad-data
+is a 1.4 GB download).
 
 ``stem_source(split)`` gives the training recipes a ``take(kind, rng, n)`` function that cuts a
 random ``n``-sample excerpt of one kind from that split; ``make_stem_pool`` turns a split into the
@@ -43,14 +46,22 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 SR = 48000
-KINDS = ("speech", "music", "noise", "extra_music")
+KINDS = ("speech", "music", "noise", "extra_music", "extra_noise")
+DEFAULT_KINDS = ("speech", "music", "noise", "extra_music")  # what ``build`` fetches unless told
 SPLITS = ("train", "validation", "test")
 PACKAGES = {"speech": ("klettres-data",), "music": ("warzone2100-music", "wesnoth-1.16-music"),
-            "noise": ("ufoai-sound",), "extra_music": ("ufoai-music",)}
+            "noise": ("ufoai-sound",), "extra_music": ("ufoai-music",),
+            "extra_noise": ("megaglest-data", "0ad-data")}
 #: Ambience files of ufoai-sound that hold music or speech (a disco track, jingles, TV news, radio
 #: and alien voice messages): as "noise" they would teach the denoiser to remove music and voices
 #: and the detector that music is "not music". Matched against the file name's stem.
 NOT_NOISE = ("disco", "jingle", "jingle2", "tv_newswav", "radiomessage", "aliencom")
+#: Where the outdoor ambiences of ``extra_noise`` lie: megaglest's per-tileset loops (many are
+#: symbolic links to another tileset's file, skipped so no recording counts twice) and 0ad's
+#: ambient folders inside its ``public.zip`` (not ``building/``: farm, port and market loops hold
+#: voices).
+MEGAGLEST_AMBIENCE = "usr/share/games/megaglest/tilesets/*/sounds/*"
+ZERO_AD_AMBIENCE = ("audio/ambient/dayscape/", "audio/ambient/water/", "audio/ambient/weather/")
 HIGHPASS_HZ = 20.0  # zero-phase: below the audio band, so nothing audible changes
 MAX_SECONDS_PER_FILE = 90.0  # long tracks are cut, so no single track dominates a kind
 
@@ -84,7 +95,7 @@ def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
     """``(name, bytes)`` of every audio file of an unpacked package (zip/pk3 archives opened)."""
     for path in sorted(root.rglob("*")):
         if path.suffix in (".ogg", ".opus", ".wav", ".flac"):
-            if package == "klettres-data" or "music" in package:
+            if package == "klettres-data" or "music" in package:  # (megaglest-data: below)
                 yield str(path.relative_to(root)), path.read_bytes()
         elif path.suffix == ".pk3" and package == "ufoai-sound":
             with zipfile.ZipFile(path) as archive:
@@ -97,6 +108,20 @@ def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
                 for name in sorted(archive.namelist()):
                     if name.startswith("music/") and name.endswith(".ogg"):
                         yield f"{path.name}:{name}", archive.read(name)
+        elif path.name == "public.zip" and package == "0ad-data":
+            with zipfile.ZipFile(path) as archive:
+                for name in sorted(archive.namelist()):
+                    if name.startswith(ZERO_AD_AMBIENCE) and name.endswith((".ogg", ".wav")):
+                        yield f"{path.name}:{name}", archive.read(name)
+    if package == "megaglest-data":
+        yield from megaglest_ambiences(root)
+
+
+def megaglest_ambiences(root: Path) -> Iterator[tuple[str, bytes]]:
+    """``(name, bytes)`` of megaglest's tileset ambience files, links to another file skipped."""
+    for path in sorted(root.glob(MEGAGLEST_AMBIENCE)):
+        if path.suffix in (".ogg", ".wav") and not path.is_symlink() and path.is_file():
+            yield str(path.relative_to(root)), path.read_bytes()
 
 
 def copyright_path(root: Path, package: str) -> Path:
@@ -146,7 +171,7 @@ def license_of_file(stanzas: Sequence[tuple[tuple[str, ...], str]], name: str, d
     return found
 
 
-def build(cache: Path, kinds: Sequence[str] = KINDS) -> dict:
+def build(cache: Path, kinds: Sequence[str] = DEFAULT_KINDS) -> dict:
     """Download, decode and split the packages of ``kinds``; write their ``.npy`` stems and the
     manifest (kinds not rebuilt keep their files and manifest entries)."""
     import imageio_ffmpeg
@@ -191,8 +216,8 @@ def stem_source(split: str, cache: Path | None = None) -> Callable[[str, np.rand
     """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``.
 
     The speech, music and noise stems must exist (``FileNotFoundError`` naming the build command
-    otherwise); ``extra_music`` is opened on its first use, so recipes that never ask for it run
-    on a cache built before it existed.
+    otherwise); ``extra_music`` and ``extra_noise`` are opened on first use, so recipes that never
+    ask for them run on a cache built before they existed.
     """
     cache = cache or default_cache()
     stems = {}
@@ -260,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["build"])
     parser.add_argument("--cache", type=Path, default=None)
-    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS),
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(DEFAULT_KINDS),
                         help="rebuild only these kinds (the others are kept)")
     args = parser.parse_args(argv)
     summary = build(args.cache or default_cache(), args.kinds)

@@ -122,20 +122,21 @@ def make_example(take: StemSource, rng: np.random.Generator, synthetic_noise: fl
     return mixture.astype(np.float32), labels.astype(np.float32), snr, scene
 
 
-def with_extra_music(take: StemSource, share: float) -> StemSource:
-    """``take`` whose music comes from the ``extra_music`` stems (``models.stems``: the UFO:AI
-    soundtrack, dark ambient among it) with probability ``share``, else from ``music``.
+def with_extra(take: StemSource, kind: str, share: float) -> StemSource:
+    """``take`` whose excerpts of ``kind`` come from the ``extra_<kind>`` stems (``models.stems``:
+    ``extra_music`` is the UFO:AI soundtrack, dark ambient among it; ``extra_noise`` the megaglest
+    and 0ad outdoor ambiences) with probability ``share``, else from ``kind`` itself.
 
     ``share = 0`` returns ``take`` itself (no extra draw: the recipe's scenes stay those of
-    recipes without extra music).
+    recipes without the extra stems). Wrappers for two kinds compose; each draws only for its own.
     """
     if share <= 0:
         return take
 
-    def mixed(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
-        if kind == "music" and rng.uniform() < share:
-            return take("extra_music", rng, n)
-        return take(kind, rng, n)
+    def mixed(asked: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        if asked == kind and rng.uniform() < share:
+            return take(f"extra_{kind}", rng, n)
+        return take(asked, rng, n)
 
     return mixed
 
@@ -369,6 +370,17 @@ def evaluate(probabilities: np.ndarray, test_set: Examples,
     return report
 
 
+def onnx_probabilities(model: Path, features: np.ndarray) -> np.ndarray:
+    """P(music) and P(speech) ``(scenes, frames, 2)`` of an exported detector (onnxruntime; no
+    torch) on ``features`` ``(scenes, frames, FEATURE_SIZE)``, each scene from a zero GRU state."""
+    from .inference import make_session
+
+    session = make_session(model)
+    state = [i for i in session.get_inputs() if i.name == "state_in"][0]
+    zero = np.zeros([1] + [int(d) for d in state.shape[1:]], np.float32)
+    return np.concatenate([session.run(None, {"features": f[None], "state_in": zero})[0] for f in features])
+
+
 def torch_threads(count: int) -> None:
     """One thread: the recipe's timing and bits do not depend on the machine's core count."""
     import torch
@@ -419,15 +431,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--extra-music", type=float, default=0.0,
                         help="share of music excerpts drawn from the extra_music stems (UFO:AI "
                              "soundtrack) in every split; > 0 also scores the scenes of the "
-                             "recipe without them (test_original_music)")
+                             "recipe without extra stems (test_original)")
+    parser.add_argument("--extra-noise", type=float, default=0.0,
+                        help="share of recorded-noise excerpts drawn from the extra_noise stems "
+                             "(megaglest and 0ad outdoor ambiences) in every split; > 0 also "
+                             "scores the scenes of the recipe without extra stems (test_original)")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="an ONNX detector (e.g. the shipped models/music_detector.onnx) scored "
+                             "on the same evaluation scenes, as 'baseline' in the metrics")
     args = parser.parse_args(argv)
     torch_threads(1)
     started = time.time()
 
     def source(split: str) -> StemSource:
-        return with_extra_music(stem_source(split), args.extra_music)
+        return with_extra(with_extra(stem_source(split), "music", args.extra_music),
+                          "noise", args.extra_noise)
 
-    extra = f"-xm{args.extra_music:g}" if args.extra_music > 0 else ""
+    extra = (f"-xm{args.extra_music:g}" if args.extra_music > 0 else "") + \
+        (f"-xn{args.extra_noise:g}" if args.extra_noise > 0 else "")
     drone = f"-drone{args.drone:g}" if args.drone > 0 else ""
     key = f"s{args.seed}-syn{args.synthetic_noise:g}"
     sets = {
@@ -445,10 +466,10 @@ def main(argv: Sequence[str] | None = None) -> int:
              "validation": f"validation-{key}-n{args.test_examples}{extra}",
              "test": f"test-s{args.seed}-n{args.test_examples}{extra}",
              "test_synthetic_noise": f"test-synthetic-s{args.seed}-n{args.test_examples // 2}{extra}"}
-    if args.extra_music > 0:  # the same scenes as a recipe without extra music, for comparison
-        sets["test_original_music"] = lambda: build_examples(stem_source("test"), args.test_examples,
-                                                             args.seed + 1000, workers=args.workers)
-        names["test_original_music"] = f"test-s{args.seed}-n{args.test_examples}"
+    if extra:  # the same scenes as a recipe without extra stems, for comparison
+        sets["test_original"] = lambda: build_examples(stem_source("test"), args.test_examples,
+                                                       args.seed + 1000, workers=args.workers)
+        names["test_original"] = f"test-s{args.seed}-n{args.test_examples}"
     data = {split: cached_examples(args.cache, names[split], make) for split, make in sets.items()}
     print(f"features built in {time.time() - started:.0f} s")
     trained = time.time()
@@ -462,6 +483,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with torch.no_grad():
             probs, _ = net(torch.from_numpy(data[split].features), net.initial_state(data[split].features.shape[0]))
         reports[split] = evaluate(probs.numpy(), data[split])
+    if args.baseline is not None:
+        reports["baseline"] = {"model": str(args.baseline), **{
+            split: evaluate(onnx_probabilities(args.baseline, data[split].features), data[split])
+            for split in sets if split != "train"}}
     args.out.mkdir(parents=True, exist_ok=True)
     export_onnx(net, args.out / "music_detector.onnx")
     summary = {"weights": net.count_weights(), "train_examples": args.train_examples,
@@ -470,6 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "music_weight": args.music_weight, "tilt_db_per_octave": args.tilt,
                "lowpass_share": args.lowpass,
                "music_lowpass_share": args.music_lowpass, "extra_music_share": args.extra_music,
+               "extra_noise_share": args.extra_noise,
                "drone_share": args.drone,
                "minutes": round((time.time() - started) / 60, 1),
                "training_minutes": round((time.time() - trained) / 60, 1), **reports}

@@ -109,3 +109,27 @@ def test_per_file_licenses_follow_the_last_matching_copyright_stanza(tmp_path):
     assert stems.license_of_file(stanzas, "0music.pk3:music/Crystan-Credits.ogg", default) == "CC-BY-SA-3.0"
     assert stems.license_of_file(stanzas, "0music.pk3:music/space.ogg", default) == "GPL-2+"
     assert stems.license_of_file([], "x.ogg", default) == "GPL-2+"  # no DEP-5 stanzas: the default
+
+
+def test_extra_noise_takes_each_ambience_once_and_no_voices(tmp_path):
+    import zipfile
+
+    sounds = tmp_path / "usr/share/games/megaglest/tilesets"
+    (sounds / "spring/sounds").mkdir(parents=True)
+    (sounds / "forest/sounds").mkdir(parents=True)
+    (sounds / "spring/sounds/day.ogg").write_bytes(b"day")
+    (sounds / "forest/sounds/day.ogg").symlink_to("../../spring/sounds/day.ogg")  # the same file
+    (sounds / "spring/sounds/notes.txt").write_text("not audio")
+    found = dict(stems.package_files(tmp_path, "megaglest-data"))
+    assert found == {"usr/share/games/megaglest/tilesets/spring/sounds/day.ogg": b"day"}
+
+    public = tmp_path / "usr/share/games/0ad/mods/public"
+    public.mkdir(parents=True)
+    with zipfile.ZipFile(public / "public.zip", "w") as archive:
+        for name in ("audio/ambient/weather/rain_11.ogg", "audio/ambient/water/wave_21.ogg",
+                     "audio/ambient/building/amb_port_10.ogg", "audio/music/Epitaph.ogg",
+                     "audio/ambient/dayscape/readme.txt"):
+            archive.writestr(name, name)
+    found = dict(stems.package_files(tmp_path / "usr/share/games/0ad", "0ad-data"))
+    assert sorted(found) == ["public.zip:audio/ambient/water/wave_21.ogg",
+                             "public.zip:audio/ambient/weather/rain_11.ogg"]
