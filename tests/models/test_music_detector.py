@@ -40,29 +40,31 @@ def test_training_smoke_run_gives_finite_decreasing_loss():
     assert net.count_weights() < 50_000
 
 
-def test_onnx_streamed_frame_by_frame_equals_torch(tmp_path: Path):
-    torch.manual_seed(0)
+def exported_random_net(path: Path, seed: int, scenes: int, frames: int
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Export an untrained detector (random normalisation) to ``path``; return random features
+    ``(scenes, frames, FEATURE_SIZE)`` and torch's probabilities on them from a zero state."""
+    torch.manual_seed(seed)
     net = MusicDetectorNet()
     net.feature_std.uniform_(0.5, 2.0)
-    export_onnx(net, tmp_path / "md.onnx")
-    features = np.random.default_rng(0).standard_normal((1, 60, net.num_features)).astype(np.float32)
+    export_onnx(net, path)
+    features = np.random.default_rng(seed).standard_normal((scenes, frames, net.num_features)).astype(np.float32)
     with torch.no_grad():
-        expected, _ = net(torch.from_numpy(features), net.initial_state())
+        expected, _ = net(torch.from_numpy(features), net.initial_state(scenes))
+    return features, expected.numpy()
+
+
+def test_onnx_streamed_frame_by_frame_equals_torch(tmp_path: Path):
+    features, expected = exported_random_net(tmp_path / "md.onnx", 0, 1, 60)
     session = RecurrentSession(make_session(tmp_path / "md.onnx"))
     frame_by_frame = np.concatenate([session.run(features[:, i:i + 1]) for i in range(60)], axis=1)
-    assert np.abs(frame_by_frame - expected.numpy()).max() <= 1e-4
+    assert np.abs(frame_by_frame - expected).max() <= 1e-4
 
 
 def test_baseline_scoring_runs_each_scene_from_a_zero_state_like_torch(tmp_path: Path):
-    torch.manual_seed(1)
-    net = MusicDetectorNet()
-    net.feature_std.uniform_(0.5, 2.0)
-    export_onnx(net, tmp_path / "md.onnx")
-    features = np.random.default_rng(1).standard_normal((3, 40, net.num_features)).astype(np.float32)
-    with torch.no_grad():
-        expected, _ = net(torch.from_numpy(features), net.initial_state(3))
+    features, expected = exported_random_net(tmp_path / "md.onnx", 1, 3, 40)
     got = recipe.onnx_probabilities(tmp_path / "md.onnx", features)
-    assert got.shape == (3, 40, 2) and np.abs(got - expected.numpy()).max() <= 1e-4
+    assert got.shape == (3, 40, 2) and np.abs(got - expected).max() <= 1e-4
     # scene 2 alone gives the same as in the batch: no state carried over from scene 1
     assert np.abs(recipe.onnx_probabilities(tmp_path / "md.onnx", features[2:]) - got[2:]).max() == 0
 
