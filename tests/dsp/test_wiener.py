@@ -31,6 +31,15 @@ def test_log_mmse_matches_the_integral_definition():
         assert wiener.log_mmse_gain(np.array(xi), np.array(gamma), np.array(v)) == pytest.approx(expected)
 
 
+def test_half_e1_lookup_follows_the_exponential_integral_beyond_the_grid_too():
+    v = np.logspace(-10, 3, 4001)  # the grid spans 1e-10 .. e^4.5 = 90; above it E1 < 1e-39
+    assert np.abs(wiener.half_e1(v) - 0.5 * special.exp1(v)).max() < 1e-6
+    inside = v[v < np.exp(4.5)]
+    np.testing.assert_allclose(wiener.half_e1(inside), np.interp(
+        np.log(inside), wiener._LOG_V_GRID, wiener._HALF_E1_TABLE), rtol=0, atol=1e-11)
+    assert wiener.half_e1(np.array(wiener.V_MIN)) == pytest.approx(0.5 * special.exp1(wiener.V_MIN))
+
+
 def test_statistical_gains_tend_to_wiener_at_high_snr():
     xi, gamma, v = args(np.array([[1e3]]), np.array([[1e3]]))
     for rule in ("mmse-stsa", "log-mmse"):
