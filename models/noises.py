@@ -101,6 +101,14 @@ def clicks(n: int, sample_rate: float, rng: np.random.Generator, rate_hz: float 
     return unit_rms(out) if np.any(out) else out
 
 
+def babble(take: Callable[[str, np.random.Generator, int], np.ndarray], rng: np.random.Generator,
+           n: int) -> np.ndarray:
+    """3-5 talkers at equal level, unit RMS: ``take("speech", rng, n)`` excerpts summed (``take``
+    as ``models.stems.stem_source`` or a corpus source's ``take``)."""
+    talkers = int(rng.integers(3, 6))
+    return unit_rms(sum(unit_rms(take("speech", rng, n)) for _ in range(talkers)))
+
+
 #: Steady noises by name (the ``stationary`` scenario draws one or two of them).
 STATIONARY: dict[str, Generator] = {"white": white, "pink": pink, "brown": brown, "hum50": hum50,
                                     "hum60": hum60, "fan": fan}

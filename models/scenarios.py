@@ -55,14 +55,11 @@ def stationary_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[
     return noise, first
 
 
-def babble(source: Source, rng: np.random.Generator, n: int) -> np.ndarray:
-    talkers = int(rng.integers(3, 6))
-    return unit_rms(sum(unit_rms(source.take("speech", rng, n)) for _ in range(talkers)))
 
 
 def non_stationary_noise(source: Source, rng: np.random.Generator, n: int) -> tuple[np.ndarray, str]:
     if rng.uniform() < 0.3:
-        return babble(source, rng, n), "babble"
+        return noises.babble(source.take, rng, n), "babble"
     return unit_rms(source.take("noise", rng, n)), "ambience"
 
 

@@ -22,9 +22,10 @@ source file is in two splits and rebuilding gives the same split.
 
 ``extra_music`` and ``extra_noise`` are kept apart from ``music`` and ``noise`` so the recipes
 trained on the three first kinds (the shipped neural denoiser's) read the same stems after they
-are added; the music detector's recipe draws from both (``train_music_detector --extra-music``,
-``--extra-noise``). They are fetched only when asked for (``build --kinds extra_noise``; 0ad-data
-is a 1.4 GB download).
+are added; the music detector's recipe and the neural denoiser's trainer draw a share of their
+music and noise from them through ``with_extra`` (``train_music_detector --extra-music``,
+``--extra-noise``; the trainer's ``data.extra_music``, ``data.extra_noise``). ``extra_noise`` is
+fetched only when asked for (``build --kinds extra_noise``; 0ad-data is a 1.4 GB download).
 
 ``stem_source(split)`` gives the training recipes a ``take(kind, rng, n)`` function that cuts a
 random ``n``-sample excerpt of one kind from that split; ``make_stem_pool`` turns a split into the
@@ -212,7 +213,10 @@ def build(cache: Path, kinds: Sequence[str] = DEFAULT_KINDS) -> dict:
     return summary
 
 
-def stem_source(split: str, cache: Path | None = None) -> Callable[[str, np.random.Generator, int], np.ndarray]:
+StemSource = Callable[[str, np.random.Generator, int], np.ndarray]  # take(kind, rng, n)
+
+
+def stem_source(split: str, cache: Path | None = None) -> StemSource:
     """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``.
 
     The speech, music and noise stems must exist (``FileNotFoundError`` naming the build command
@@ -242,18 +246,41 @@ def stem_source(split: str, cache: Path | None = None) -> Callable[[str, np.rand
     return take
 
 
-def make_stem_pool(take: Callable[[str, np.random.Generator, int], np.ndarray], seed: int, count: int,
+def with_extra(take: StemSource, kind: str, share: float) -> StemSource:
+    """``take`` whose excerpts of ``kind`` come from the ``extra_<kind>`` stems (``models.stems``:
+    ``extra_music`` is the UFO:AI soundtrack, dark ambient among it; ``extra_noise`` the megaglest
+    and 0ad outdoor ambiences) with probability ``share``, else from ``kind`` itself.
+
+    ``share = 0`` returns ``take`` itself (no extra draw: the recipe's scenes stay those of
+    recipes without the extra stems). Wrappers for two kinds compose; each draws only for its own.
+    """
+    if share <= 0:
+        return take
+
+    def mixed(asked: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        if asked == kind and rng.uniform() < share:
+            return take(f"extra_{kind}", rng, n)
+        return take(asked, rng, n)
+
+    return mixed
+
+
+def make_stem_pool(take: StemSource, seed: int, count: int,
                    seconds: float, music_fraction: float = 0.4, both_fraction: float = 0.2,
-                   synthetic_noise_fraction: float = 0.3) -> "synthetic_data.Pool":
+                   synthetic_noise_fraction: float = 0.3, babble_fraction: float = 0.0
+                   ) -> "synthetic_data.Pool":
     """``count`` real target clips and ``count`` noise clips of ``seconds`` each, unit RMS.
 
     Targets: speech, music, or both (speech with music 6-16 dB under it), drawn with the given
     fractions; what the network must keep. Noise: an excerpt of the recorded ambiences, or, with
     probability ``synthetic_noise_fraction``, ``synthetic_data.noise_like`` (hum, coloured noise,
-    clicks, modulated noise: kinds the packaged ambiences lack), or both summed. Clip ``i`` comes
-    from ``rng([seed, i])``, so a pool rebuilds bit for bit.
+    clicks, modulated noise: kinds the packaged ambiences lack), or both summed; with
+    ``babble_fraction`` > 0 that share of the recorded ambiences is 3-5-talker babble of the
+    split's speech instead (``noises.babble``, as the harness's non-stationary scenes have). Clip
+    ``i`` comes from ``rng([seed, i])``, so a pool rebuilds bit for bit (and ``babble_fraction =
+    0`` draws nothing more: the pools of recipes without it).
     """
-    from . import synthetic_data
+    from . import noises, synthetic_data
     from .noises import unit_rms
 
     n = int(round(seconds * SR))
@@ -274,7 +301,10 @@ def make_stem_pool(take: Callable[[str, np.random.Generator, int], np.ndarray], 
         if pick < synthetic_noise_fraction:
             hum = synthetic_data.noise_like(rng, n)
         else:
-            hum = unit_rms(take("noise", rng, n))
+            if babble_fraction > 0 and rng.uniform() < babble_fraction:
+                hum = noises.babble(take, rng, n)
+            else:
+                hum = unit_rms(take("noise", rng, n))
             if pick > 1 - synthetic_noise_fraction / 2:  # some recorded ambience with synthetic noise on top
                 hum = hum + rng.uniform(0.3, 1.0) * synthetic_data.noise_like(rng, n)
         noise.append(unit_rms(hum).astype(np.float32))

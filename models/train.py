@@ -8,7 +8,10 @@ Config (JSON; every key optional except ``model``; defaults in ``DEFAULTS``)::
      "data":  {"source": "synthetic", "pool_size": 160, "clip_seconds": 3.0, "crop_seconds": 2.0,
                "snr_db": [-5, 20], "level_db": [-38, -18], "valid_size": 48},
                # "source": "stems" mixes real speech/music/noise from models.stems' train split
-               # (validation from its validation split); "synthetic_noise_fraction": 0.3
+               # (validation from its validation split); "synthetic_noise_fraction": 0.3;
+               # "extra_music": 0.0, "extra_noise": 0.0: the share of music/recorded-noise
+               # excerpts taken from the stems' extra_music/extra_noise kinds (stems.with_extra);
+               # "babble": 0.0, the share of recorded-noise clips that are 3-5-talker babble
      "model": {"features": {"name": "erb_df", "num_bands": 32, "df_bins": 96},
                "network": {"name": "rnn", "hidden": 128, "layers": 2},
                "target": "irm"},
@@ -63,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "eval_every": 250,
 }
 DATA_SOURCES = ("synthetic", "stems")
+EXTRA_KINDS = ("music", "noise")  # data.extra_<kind>: share of that kind drawn from stems' extra_<kind>
 VALID_SEED_OFFSET = 1_000_003  # validation pool/mixes use seed + this: never the training clips
 
 
@@ -92,6 +96,12 @@ def resolve_config(config: dict[str, Any]) -> dict[str, Any]:
         loss["on"] = "signal"  # the waveform head's quantity IS the signal
     if merged["data"]["source"] not in DATA_SOURCES:
         raise ValueError(f"data.source {merged['data']['source']!r} is unknown; known: {list(DATA_SOURCES)}")
+    for key in [f"extra_{kind}" for kind in EXTRA_KINDS] + ["babble"]:
+        share = float(merged["data"].get(key, 0.0))
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"data.{key} is a share of the training excerpts, 0..1 (got {share})")
+        if share and merged["data"]["source"] != "stems":
+            raise ValueError(f"data.{key} needs data.source = 'stems' (got {merged['data']['source']!r})")
     return merged
 
 
@@ -106,6 +116,8 @@ class Data:
         data, seed = config["data"], int(config["seed"])
         self.source = data["source"]
         self.synthetic_noise_fraction = float(data.get("synthetic_noise_fraction", 0.3))
+        self.extra = {kind: float(data.get(f"extra_{kind}", 0.0)) for kind in EXTRA_KINDS}
+        self.babble = float(data.get("babble", 0.0))
         self.synth = synthetic_data.SyntheticConfig(snr_db=tuple(data["snr_db"]),
                                                     level_db=tuple(data["level_db"]))
         self.samples = int(round(data["crop_seconds"] * 100)) * 480  # whole 10 ms hops
@@ -120,14 +132,19 @@ class Data:
     def _pool(self, seed: int, count: int, seconds: float, cache_dir: Path | None, name: str
               ) -> synthetic_data.Pool:
         tag = "" if self.source == "synthetic" else f"stems{self.synthetic_noise_fraction}_"
+        tag += "".join(f"x{kind}{share}_" for kind, share in self.extra.items() if share)
+        tag += f"babble{self.babble}_" if self.babble else ""
         path = cache_dir / f"pool_{tag}{name}_{seed}_{count}_{seconds}.npz" if cache_dir else None
         if path is not None and path.is_file():
             saved = np.load(path)
             return synthetic_data.Pool(saved["clean"], tuple(saved["kinds"].tolist()), saved["noise"])
         if self.source == "stems":
             take = stems.stem_source("train" if name == "train" else "validation")
+            for kind, share in self.extra.items():
+                take = stems.with_extra(take, kind, share)
             pool = stems.make_stem_pool(take, seed, count, seconds,
-                                        synthetic_noise_fraction=self.synthetic_noise_fraction)
+                                        synthetic_noise_fraction=self.synthetic_noise_fraction,
+                                        babble_fraction=self.babble)
         else:
             pool = synthetic_data.make_pool(seed, count, seconds)
         if path is not None:  # written whole, then renamed: two runs sharing a cache never read half a file

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..dsp import music_features
 from ..dsp.stft import StreamingStft
+from .stems import StemSource, with_extra
 
 SR = 48000
 FRAME = 1024
@@ -45,8 +46,6 @@ MUSIC_LOWPASS_HZ = (300.0, 4000.0)  # band limit of the music stem alone: cutoff
 AUGMENT_STREAM = 7  # the augmentation's own generator: np.random.default_rng([seed, chunk, 7])
 CHUNK = 50  # examples per generator (and per worker job)
 
-# (stems: dict kind -> list of float32 mono arrays at 48 kHz)
-StemSource = Callable[[str, np.random.Generator, int], np.ndarray]
 
 
 @dataclass
@@ -120,25 +119,6 @@ def make_example(take: StemSource, rng: np.random.Generator, synthetic_noise: fl
     mixture *= 10 ** (rng.uniform(-25, -5) / 20) / max(rms(mixture), 1e-9)  # level augmentation
     labels = np.stack([audible_frames(music, speech + noise), audible_frames(speech, music + noise)], axis=-1)
     return mixture.astype(np.float32), labels.astype(np.float32), snr, scene
-
-
-def with_extra(take: StemSource, kind: str, share: float) -> StemSource:
-    """``take`` whose excerpts of ``kind`` come from the ``extra_<kind>`` stems (``models.stems``:
-    ``extra_music`` is the UFO:AI soundtrack, dark ambient among it; ``extra_noise`` the megaglest
-    and 0ad outdoor ambiences) with probability ``share``, else from ``kind`` itself.
-
-    ``share = 0`` returns ``take`` itself (no extra draw: the recipe's scenes stay those of
-    recipes without the extra stems). Wrappers for two kinds compose; each draws only for its own.
-    """
-    if share <= 0:
-        return take
-
-    def mixed(asked: str, rng: np.random.Generator, n: int) -> np.ndarray:
-        if asked == kind and rng.uniform() < share:
-            return take(f"extra_{kind}", rng, n)
-        return take(asked, rng, n)
-
-    return mixed
 
 
 def synthetic_noise_clip(rng: np.random.Generator, n: int) -> np.ndarray:

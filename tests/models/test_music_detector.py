@@ -137,29 +137,6 @@ def test_music_lowpass_band_limits_the_music_stem_alone_before_labelling():
     assert recipe.Augmentation().music_filter(rng) is None
 
 
-def test_extra_stems_replace_that_share_of_their_kind_and_compose():
-    values = {"speech": 1.0, "music": 2.0, "noise": 3.0, "extra_music": 4.0, "extra_noise": 5.0}
-
-    def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
-        return np.full(n, values[kind])
-
-    assert recipe.with_extra(take, "music", 0.0) is take  # no extra draw: the old recipe's scenes
-    mixed = recipe.with_extra(take, "music", 0.5)
-    rng = np.random.default_rng(0)
-    music = [mixed("music", rng, 1)[0] for _ in range(400)]
-    assert set(music) == {2.0, 4.0} and 0.4 < music.count(4.0) / 400 < 0.6
-    assert mixed("speech", rng, 1)[0] == 1.0 and mixed("noise", rng, 1)[0] == 3.0
-    assert set(recipe.with_extra(take, "music", 1.0)("music", rng, 5)) == {4.0}
-    both = recipe.with_extra(recipe.with_extra(take, "music", 1.0), "noise", 0.25)
-    noise = [both("noise", rng, 1)[0] for _ in range(400)]
-    assert set(noise) == {3.0, 5.0} and 0.15 < noise.count(5.0) / 400 < 0.35
-    assert both("music", rng, 1)[0] == 4.0 and both("speech", rng, 1)[0] == 1.0
-    # a draw is made only for the wrapped kind: speech and music scenes keep their generator
-    plain, wrapped = np.random.default_rng(5), np.random.default_rng(5)
-    take("speech", plain, 1), recipe.with_extra(take, "noise", 0.5)("speech", wrapped, 1)
-    assert plain.uniform() == wrapped.uniform()
-
-
 def test_drone_replaces_that_share_of_the_music_stems_and_stays_labelled_music():
     from hushboard.models.synthetic_data import drone_like
 

@@ -70,6 +70,27 @@ def test_training_from_the_stems_source(tmp_path, tiny_stems_cache):
     assert any(p.name.startswith("pool_stems") for p in (tmp_path / "run").glob("*.npz"))
 
 
+def test_extra_shares_draw_the_training_pools_from_the_extra_stems(tiny_stems_cache):
+    for split in stems.SPLITS:  # a constant extra_noise stem: a clip of it is 1 everywhere at unit RMS
+        np.save(tiny_stems_cache / f"extra_noise-{split}.npy", np.full(stems.SR, 0.25, np.float32))
+    base = {"source": "stems", "pool_size": 6, "clip_seconds": 0.2, "crop_seconds": 0.1,
+            "valid_size": 8, "synthetic_noise_fraction": 0.0}
+
+    def data(**extra):
+        config = trainer.resolve_config({"model": {"target": "irm"}, "data": {**base, **extra}})
+        return trainer.Data(config, None)
+
+    every = data(extra_noise=1.0)
+    np.testing.assert_allclose(every.train_pool.noise, 1.0, rtol=1e-6)
+    plain = data()
+    assert np.all(np.ptp(plain.train_pool.noise, axis=1) > 0.1)  # the recorded noise stem
+    np.testing.assert_array_equal(plain.train_pool.clean, data(extra_noise=0.0).train_pool.clean)
+    with pytest.raises(ValueError, match="extra_music.*0..1"):
+        trainer.resolve_config({"model": {"target": "irm"}, "data": {**base, "extra_music": 1.5}})
+    with pytest.raises(ValueError, match="needs data.source = 'stems'"):
+        trainer.resolve_config({"model": {"target": "irm"}, "data": {"extra_noise": 0.5}})
+
+
 def test_unknown_data_source_names_the_known_ones():
     with pytest.raises(ValueError, match="stems"):
         trainer.resolve_config({"model": {"target": "irm"}, "data": {"source": "hub"}})
@@ -133,3 +154,50 @@ def test_extra_noise_takes_each_ambience_once_and_no_voices(tmp_path):
     found = dict(stems.package_files(tmp_path / "usr/share/games/0ad", "0ad-data"))
     assert sorted(found) == ["public.zip:audio/ambient/water/wave_21.ogg",
                              "public.zip:audio/ambient/weather/rain_11.ogg"]
+
+
+def test_extra_stems_replace_that_share_of_their_kind_and_compose():
+    values = {"speech": 1.0, "music": 2.0, "noise": 3.0, "extra_music": 4.0, "extra_noise": 5.0}
+
+    def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, values[kind])
+
+    assert stems.with_extra(take, "music", 0.0) is take  # no extra draw: the old recipe's scenes
+    mixed = stems.with_extra(take, "music", 0.5)
+    rng = np.random.default_rng(0)
+    music = [mixed("music", rng, 1)[0] for _ in range(400)]
+    assert set(music) == {2.0, 4.0} and 0.4 < music.count(4.0) / 400 < 0.6
+    assert mixed("speech", rng, 1)[0] == 1.0 and mixed("noise", rng, 1)[0] == 3.0
+    assert set(stems.with_extra(take, "music", 1.0)("music", rng, 5)) == {4.0}
+    both = stems.with_extra(stems.with_extra(take, "music", 1.0), "noise", 0.25)
+    noise = [both("noise", rng, 1)[0] for _ in range(400)]
+    assert set(noise) == {3.0, 5.0} and 0.15 < noise.count(5.0) / 400 < 0.35
+    assert both("music", rng, 1)[0] == 4.0 and both("speech", rng, 1)[0] == 1.0
+    # a draw is made only for the wrapped kind: speech and music scenes keep their generator
+    plain, wrapped = np.random.default_rng(5), np.random.default_rng(5)
+    take("speech", plain, 1), stems.with_extra(take, "noise", 0.5)("speech", wrapped, 1)
+    assert plain.uniform() == wrapped.uniform()
+
+
+def test_babble_share_replaces_recorded_noise_with_summed_talkers():
+    def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        if kind == "speech":  # each talker a different tone: babble holds 3-5 of them
+            return np.sin(2 * np.pi * rng.uniform(200, 2000) * np.arange(n) / stems.SR)
+        return rng.normal(0, 0.01, n)
+
+    plain = stems.make_stem_pool(take, seed=1, count=30, seconds=0.5, synthetic_noise_fraction=0.0)
+    again = stems.make_stem_pool(take, seed=1, count=30, seconds=0.5, synthetic_noise_fraction=0.0,
+                                 babble_fraction=0.0)
+    np.testing.assert_array_equal(plain.noise, again.noise)  # no extra draw at share 0
+    babble = stems.make_stem_pool(take, seed=1, count=30, seconds=0.5, synthetic_noise_fraction=0.0,
+                                  babble_fraction=1.0)
+    def tones(clip: np.ndarray) -> int:
+        """Local maxima of the windowed spectrum above a quarter of its peak."""
+        spectrum = np.abs(np.fft.rfft(clip * np.hanning(clip.size)))
+        inner = spectrum[1:-1]
+        peak = (inner > spectrum[:-2]) & (inner >= spectrum[2:]) & (inner > 0.25 * spectrum.max())
+        return int(peak.sum())
+
+    for clip in babble.noise:
+        assert 3 <= tones(clip) <= 5 and np.sqrt(np.mean(clip.astype(float) ** 2)) == pytest.approx(1, rel=1e-5)
+    assert min(tones(clip) for clip in plain.noise) > 20  # the recorded-noise stand-in: broadband
