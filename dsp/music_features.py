@@ -32,6 +32,7 @@ LOW_HZ, HIGH_HZ = 50.0, 20000.0
 SLOW_TAU_S = 1.0
 FEATURE_SIZE = 2 * NUM_BANDS + 5
 EPS = 1e-10
+LN10 = float(np.log(10.0))
 
 
 def erb_rate(hz: np.ndarray | float) -> np.ndarray:
@@ -77,21 +78,33 @@ def init_state(sample_rate: float, frame_size: int, hop_size: int) -> FeatureSta
 
 
 def frame_features(state: FeatureState, power: np.ndarray) -> np.ndarray:
-    """Features of one frame from its power spectrum ``(channels, bins)`` -> ``(FEATURE_SIZE,)``."""
-    spectrum = power.mean(axis=0) + EPS
-    log_spectrum = np.log10(spectrum)
+    """Features of one frame from its power spectrum ``(channels, bins)`` -> ``(FEATURE_SIZE,)``.
+
+    Called once per STFT frame inside the denoisers, so it is written for few numpy calls: one
+    logarithm of the spectrum serves the log spectrum and the flatness, and the output is filled
+    in place.
+    """
+    spectrum = (power[0] if power.shape[0] == 1 else power.mean(axis=0)) + EPS
+    ln_spectrum = np.log(spectrum)
+    log_spectrum = ln_spectrum * (1.0 / LN10)
     log_bands = np.log10(state.bands @ spectrum + EPS)
     level = log_bands.mean()
     delta = log_bands - state.previous_log_bands
-    flux = np.maximum(log_spectrum - state.previous_log_spectrum, 0.0).mean()
-    flatness = np.exp(np.log(spectrum).mean()) / spectrum.mean()
-    peaks = (spectrum[1:-1] > spectrum[:-2]) & (spectrum[1:-1] > spectrum[2:])
-    tonality = spectrum[1:-1][peaks].sum() / spectrum.sum()
+    change = log_spectrum - state.previous_log_spectrum
+    flux = np.maximum(change, 0.0, out=change).mean()
+    total = spectrum.sum()
+    flatness = np.exp(ln_spectrum.mean()) * spectrum.size / total  # geometric / arithmetic mean
+    inner = spectrum[1:-1]
+    peaks = (inner > spectrum[:-2]) & (inner > spectrum[2:])  # local maxima
+    tonality = (inner @ peaks) / total
     state.stationarity = state.slow * state.stationarity + (1.0 - state.slow) * np.abs(delta)
     state.previous_log_bands = log_bands
     state.previous_log_spectrum = log_spectrum
-    return np.concatenate([log_bands - level, np.clip(delta, -3.0, 3.0),
-                           [level, flux, flatness, tonality, state.stationarity.mean()]])
+    features = np.empty(FEATURE_SIZE)
+    features[:NUM_BANDS] = log_bands - level
+    np.clip(delta, -3.0, 3.0, out=features[NUM_BANDS: 2 * NUM_BANDS])
+    features[2 * NUM_BANDS:] = (level, flux, flatness, tonality, state.stationarity.mean())
+    return features
 
 
 def sequence_features(power: np.ndarray, sample_rate: float, frame_size: int, hop_size: int) -> np.ndarray:

@@ -8,8 +8,9 @@ same STFT frames. Its smoothed P(music) becomes the "noise factor" of each frame
   sustained notes are not learned as noise (a classic tracker learns anything steady for longer
   than its window, about 1-2 s), while a fall to quieter noise is learned at full speed (music
   only adds energy; ``dsp.noise_suppressor``'s ``fall_update``);
-- reduction ``reduction_db * (1 - FLOOR_SHARE * music_protection * P(music))``: in music frames
-  the gain floor rises, so residual gain errors cannot carve holes into the music.
+- reduction ``reduction_db * (1 - FLOOR_SHARE * music_protection * P(music))``
+  (``common.music_reduction_scale``): in music frames the gain floor rises, so residual gain
+  errors cannot carve holes into the music.
 
 With ``music_protection = 0`` it is exactly ``NoiseSuppressor``.
 """
@@ -19,27 +20,25 @@ from typing import Mapping
 
 import numpy as np
 
-from .music_detector import HOLD_MS, DetectorCore
+from .common import music_reduction_scale
+from .music_detector import HOLD_MS, DetectorCore, MusicProbabilityLog
 from .noise_suppressor import NoiseSuppressor
 from .parameter import Param, Value
 from .spectral import SpectralState
-
-FLOOR_SHARE = 0.75  # at full protection a music frame keeps a quarter of reduction_db
 
 MUSIC_PROTECTION = Param("music_protection", 0.8, 0.0, 1.0,
                          doc="How strongly detected music slows noise learning and limits "
                              "attenuation (0 = plain NoiseSuppressor).")
 
 
-class MusicAwareDenoiser(NoiseSuppressor):
+class MusicAwareDenoiser(MusicProbabilityLog, NoiseSuppressor):
     """``NoiseSuppressor`` whose noise update and floor follow a music detector (Solution 1).
 
     After each ``process`` call, ``last_music_probability`` holds P(music) of the frames it
-    completed, ``(frames,)``.
+    completed, ``(frames,)`` (``MusicProbabilityLog``).
     """
 
     PARAMETERS = NoiseSuppressor.PARAMETERS + (MUSIC_PROTECTION, HOLD_MS)
-    last_music_probability: np.ndarray = np.zeros(0)
 
     def _create_state(self, sample_rate: float, num_channels: int,
                       values: Mapping[str, Value]) -> SpectralState:
@@ -51,12 +50,11 @@ class MusicAwareDenoiser(NoiseSuppressor):
                               values: Mapping[str, Value]) -> np.ndarray:
         music = state.extra["detector"].step(power, float(values["hold_ms"]))[:, 0]
         state.extra["music"] = music
-        self.last_music_probability = music
+        self._log_music(music)
         # the factor slows only what the noise estimates learn upward; they fall at the mode's rate
         state.estimator.fall_update = 0.0 if values["mode"] == "frozen" else 1.0
         return 1.0 - float(values["music_protection"]) * music
 
     def _reduction_scales(self, state: SpectralState, power: np.ndarray,
                           values: Mapping[str, Value]) -> np.ndarray:
-        protection = float(values["music_protection"])
-        return 1.0 - FLOOR_SHARE * protection * state.extra["music"]
+        return music_reduction_scale(float(values["music_protection"]), state.extra["music"])

@@ -8,8 +8,9 @@ it to analyse a file or to drive automation; ``MusicAwareDenoiser`` uses the sam
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 
@@ -59,6 +60,38 @@ class DetectorCore:
         smoothed = decision_smoothing.smooth_probabilities(raw, self.posterior, switch)
         self.posterior = smoothed[-1]
         return smoothed
+
+
+class MusicProbabilityLog:
+    """Mixin for denoisers that run a ``DetectorCore``: after each ``process`` call (or a
+    ``Chain``'s hand-off), ``last_music_probability`` holds P(music) of every frame completed
+    during it, ``(frames,)``, in order; the subclass reports frames with ``_log_music``."""
+
+    last_music_probability: np.ndarray = np.zeros(0)
+
+    def process(self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192,
+                reset: bool = True) -> np.ndarray:
+        with self._music_log():
+            return super().process(input_array, sample_rate, buffer_size, reset)  # type: ignore[misc]
+
+    __call__ = process
+
+    def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
+                         start: bool) -> np.ndarray:
+        with self._music_log():
+            return super()._process_aligned(audio, sample_rate, buffer_size, start)  # type: ignore[misc]
+
+    @contextmanager
+    def _music_log(self) -> Iterator[None]:
+        self._music_frames: list[np.ndarray] = []
+        try:
+            yield
+        finally:
+            frames, self._music_frames = self._music_frames, []
+            self.last_music_probability = np.concatenate(frames) if frames else np.zeros(0)
+
+    def _log_music(self, music: np.ndarray) -> None:
+        getattr(self, "_music_frames", []).append(music)
 
 
 @dataclass

@@ -63,7 +63,7 @@ def test_protection_keeps_more_of_the_music(clips):
     x = (target + 0.5 * noise).astype(np.float32)
     plugin = hushboard.MusicAwareDenoiser()
     protected = plugin(x, SR)
-    assert plugin.last_music_probability.size > 0
+    assert plugin.last_music_probability.size >= x.shape[1] // 512  # every frame of the call
     plain = hushboard.NoiseSuppressor()(x, SR)
     kept = lambda y: float(np.sum(y * target) / np.sum(target * target))  # noqa: E731
     assert kept(protected) > kept(plain)

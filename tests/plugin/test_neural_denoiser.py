@@ -160,3 +160,36 @@ def test_fixed_dimension_frame_sessions_equal_the_dynamic_graph(channels):
             feed = dict(zip(graph.state_names, states[name]), spectrum=spectrum)
             outputs[name], *states[name] = session.run(None, feed)
         np.testing.assert_allclose(outputs["fixed"], outputs["dynamic"], rtol=0, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def demo_clips():
+    from hushboard.plugin import demo
+    return demo.load_clip("target")[0], demo.load_clip("noise")[0]  # speech + music; fan + hum
+
+
+def test_music_protection_lifts_the_limit_where_music_plays_and_only_there(demo_clips):
+    target, noise = demo_clips
+    flat = NeuralDenoiser(reduction_db=30.0, music_protection=0.0)
+    protected = NeuralDenoiser()  # the defaults: 30 dB, music_protection 1
+    assert (protected.reduction_db, protected.music_protection) == (30.0, 1.0)
+    mixture = (target + noise).astype(np.float32)
+    kept = lambda y: float(np.dot(y, target) / np.dot(target, target))  # noqa: E731
+    with_music = protected(mixture, SR)
+    assert protected.last_music_probability.mean() > 0.3  # music under the voice, most of the clip
+    assert kept(with_music) > kept(flat(mixture, SR)) + 0.01
+    # fan + hum alone: nothing musical, so the limit stays 30 dB and the output is the flat one's
+    energy_db = lambda y: 10 * np.log10(np.mean(np.square(y, dtype=np.float64)))  # noqa: E731
+    alone = protected(noise, SR)
+    assert protected.last_music_probability.mean() < 0.1
+    assert abs(energy_db(alone) - energy_db(flat(noise, SR))) < 1.0
+
+
+def test_zero_music_protection_does_not_run_the_detector(demo_clips):
+    target, _ = demo_clips
+    plugin = NeuralDenoiser(music_protection=0.0)
+    plugin.process(target[:SR], SR, reset=True)
+    assert plugin.last_music_probability.size == 0
+    plugin.music_protection = 0.5  # automation raising it mid-stream starts the detector
+    plugin.process(target[SR: 2 * SR], SR, reset=False)
+    assert plugin.last_music_probability.size >= 99  # one P(music) per 480-sample frame

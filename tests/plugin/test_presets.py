@@ -158,7 +158,8 @@ def test_learned_state_is_saved_only_when_asked(tmp_path):
 def test_factory_presets_exist_and_describe_themselves():
     names = factory.names()
     assert {"podcast-voice", "live-music-stream", "vocal-stem-gentle", "dialogue-cleanup-strong",
-            "field-recording-transients", "mastering-hiss", "dialogue-neural-strong"} <= set(names)
+            "field-recording-transients", "mastering-hiss", "dialogue-neural-strong",
+            "music-neural-gentle"} <= set(names)
     assert all(len(text) > 40 for text in factory.descriptions().values())
 
 
@@ -173,19 +174,24 @@ def test_every_factory_preset_loads_validates_and_processes(name):
         assert 0 < np.abs(out).max() < 1.0
 
 
-def test_strong_neural_dialogue_preset_removes_more_than_the_default():
-    """The preset is the neural denoiser with a 30 dB limit: on steady noise alone it takes off
-    clearly more than the 12 dB its default allows."""
-    strong = load_preset("dialogue-neural-strong")
-    assert isinstance(strong, hushboard.NeuralDenoiser) and strong.reduction_db == 30.0
+def test_neural_presets_fix_the_limit_that_the_default_lets_music_lift():
+    """The default follows the music detector (30 dB, 7.5 dB where music plays); the dialogue
+    preset keeps a flat 30 dB and the music preset a flat 12 dB, neither running the detector.
+    On steady noise alone (no music) the default removes what the dialogue preset does, and
+    clearly more than the music preset's 12 dB."""
+    strong, gentle = load_preset("dialogue-neural-strong"), load_preset("music-neural-gentle")
+    for preset, limit in ((strong, 30.0), (gentle, 12.0)):
+        assert isinstance(preset, hushboard.NeuralDenoiser)
+        assert preset.reduction_db == limit and preset.music_protection == 0.0
     noise = np.random.default_rng(7).normal(0, 0.05, (1, 2 * SR)).astype(np.float32)
 
     def removed_db(plugin):
         out = plugin(noise, SR)[:, SR // 2:]  # after the start-up
         return 10 * np.log10(np.mean(noise[:, SR // 2:] ** 2) / np.mean(out ** 2))
 
-    default_db, strong_db = removed_db(hushboard.NeuralDenoiser()), removed_db(strong)
-    assert default_db <= 12.5 and strong_db > default_db + 6.0
+    default_db, strong_db, gentle_db = (removed_db(p) for p in (hushboard.NeuralDenoiser(), strong, gentle))
+    assert gentle_db <= 12.5 and strong_db > gentle_db + 6.0
+    assert abs(default_db - strong_db) < 1.0
 
 
 def test_cli_lists_and_shows_presets(capsys):
