@@ -32,11 +32,17 @@ def smooth_probabilities(raw: np.ndarray, previous: np.ndarray, switch: float) -
 
     ``switch = 0.5`` returns the raw probabilities (a memoryless chain).
     """
-    q = np.clip(raw, EPS, 1.0 - EPS)
-    out = np.empty_like(q)
-    p = previous
-    for t in range(q.shape[0]):
-        prior = p * (1.0 - switch) + (1.0 - p) * switch
-        p = prior * q[t] / (prior * q[t] + (1.0 - prior) * (1.0 - q[t]))
-        out[t] = p
-    return out
+    q = np.clip(raw, EPS, 1.0 - EPS).tolist()  # a recursion over a few classes: Python floats
+    stay = 1.0 - switch
+    p = [float(v) for v in np.asarray(previous, dtype=float)]
+    out = []
+    for row in q:
+        p = [_posterior(prior_p * stay + (1.0 - prior_p) * switch, q_t) for prior_p, q_t in zip(p, row)]
+        out.append(p)
+    return np.array(out, dtype=float).reshape(np.shape(raw))
+
+
+def _posterior(prior: float, q: float) -> float:
+    """Bayes' rule for one class: prior and this frame's raw probability -> posterior."""
+    evidence = prior * q
+    return evidence / (evidence + (1.0 - prior) * (1.0 - q))

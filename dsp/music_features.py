@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import lfilter
 
 NUM_BANDS = 24
 LOW_HZ, HIGH_HZ = 50.0, 20000.0
@@ -77,34 +78,43 @@ def init_state(sample_rate: float, frame_size: int, hop_size: int) -> FeatureSta
                         float(np.exp(-hop_size / (SLOW_TAU_S * sample_rate))))
 
 
-def frame_features(state: FeatureState, power: np.ndarray) -> np.ndarray:
-    """Features of one frame from its power spectrum ``(channels, bins)`` -> ``(FEATURE_SIZE,)``.
+def block_features(state: FeatureState, power: np.ndarray) -> np.ndarray:
+    """Features of consecutive frames from their power spectra ``(channels, frames, bins)`` ->
+    ``(frames, FEATURE_SIZE)``, carrying ``state`` on: the same numbers frame by frame or in
+    blocks (the slow stationarity average is ``scipy.signal.lfilter`` with its state as ``zi``).
 
-    Called once per STFT frame inside the denoisers, so it is written for few numpy calls: one
-    logarithm of the spectrum serves the log spectrum and the flatness, and the output is filled
-    in place.
+    Called inside the denoisers' per-block paths, so it is written for few numpy calls: one
+    logarithm of the spectrum serves the log spectrum and the flatness, all frames at once.
     """
-    spectrum = (power[0] if power.shape[0] == 1 else power.mean(axis=0)) + EPS
+    spectrum = (power[0] if power.shape[0] == 1 else power.mean(axis=0)) + EPS  # (frames, bins)
     ln_spectrum = np.log(spectrum)
     log_spectrum = ln_spectrum * (1.0 / LN10)
-    log_bands = np.log10(state.bands @ spectrum + EPS)
-    level = log_bands.mean()
-    delta = log_bands - state.previous_log_bands
-    change = log_spectrum - state.previous_log_spectrum
-    flux = np.maximum(change, 0.0, out=change).mean()
-    total = spectrum.sum()
-    flatness = np.exp(ln_spectrum.mean()) * spectrum.size / total  # geometric / arithmetic mean
-    inner = spectrum[1:-1]
-    peaks = (inner > spectrum[:-2]) & (inner > spectrum[2:])  # local maxima
-    tonality = (inner @ peaks) / total
-    state.stationarity = state.slow * state.stationarity + (1.0 - state.slow) * np.abs(delta)
-    state.previous_log_bands = log_bands
-    state.previous_log_spectrum = log_spectrum
-    features = np.empty(FEATURE_SIZE)
-    features[:NUM_BANDS] = log_bands - level
-    np.clip(delta, -3.0, 3.0, out=features[NUM_BANDS: 2 * NUM_BANDS])
-    features[2 * NUM_BANDS:] = (level, flux, flatness, tonality, state.stationarity.mean())
+    log_bands = np.log10(spectrum @ state.bands.T + EPS)  # (frames, NUM_BANDS)
+    level = log_bands.mean(axis=1)
+    delta = np.diff(log_bands, axis=0, prepend=state.previous_log_bands[None])
+    change = np.diff(log_spectrum, axis=0, prepend=state.previous_log_spectrum[None])
+    flux = np.maximum(change, 0.0, out=change).mean(axis=1)
+    total = spectrum.sum(axis=1)
+    flatness = np.exp(ln_spectrum.mean(axis=1)) * spectrum.shape[1] / total  # geometric / arithmetic
+    inner = spectrum[:, 1:-1]
+    peaks = (inner > spectrum[:, :-2]) & (inner > spectrum[:, 2:])  # local maxima
+    tonality = np.einsum("fb,fb->f", inner, peaks) / total
+    slow = state.slow  # one-pole average over frames, continued from the state (zi)
+    averages, _ = lfilter([1.0 - slow], [1.0, -slow], np.abs(delta), axis=0, zi=slow * state.stationarity[None])
+    state.stationarity = averages[-1]
+    stationarity = averages.mean(axis=1)
+    state.previous_log_bands = log_bands[-1]
+    state.previous_log_spectrum = log_spectrum[-1]
+    features = np.empty((len(delta), FEATURE_SIZE))
+    features[:, :NUM_BANDS] = log_bands - level[:, None]
+    np.clip(delta, -3.0, 3.0, out=features[:, NUM_BANDS: 2 * NUM_BANDS])
+    features[:, 2 * NUM_BANDS:] = np.stack([level, flux, flatness, tonality, stationarity], axis=1)
     return features
+
+
+def frame_features(state: FeatureState, power: np.ndarray) -> np.ndarray:
+    """Features of one frame from its power spectrum ``(channels, bins)`` -> ``(FEATURE_SIZE,)``."""
+    return block_features(state, power[:, None, :])[0]
 
 
 def sequence_features(power: np.ndarray, sample_rate: float, frame_size: int, hop_size: int) -> np.ndarray:
@@ -112,5 +122,4 @@ def sequence_features(power: np.ndarray, sample_rate: float, frame_size: int, ho
 
     The same per-frame code as streaming inference, for building training data.
     """
-    state = init_state(sample_rate, frame_size, hop_size)
-    return np.stack([frame_features(state, power[:, f]) for f in range(power.shape[1])])
+    return block_features(init_state(sample_rate, frame_size, hop_size), power)

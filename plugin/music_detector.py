@@ -53,8 +53,7 @@ class DetectorCore:
         """Smoothed ``(frames, 2)`` [P(music), P(speech)] for power spectra ``(channels, frames, bins)``."""
         if power.shape[1] == 0:
             return np.zeros((0, 2))
-        feats = np.stack([music_features.frame_features(self.features, power[:, f])
-                          for f in range(power.shape[1])])
+        feats = music_features.block_features(self.features, power)
         raw = self.network.run(feats[None])[0].astype(np.float64)
         switch = decision_smoothing.switch_probability(hold_ms * 1e-3, self.hop_size, self.sample_rate)
         smoothed = decision_smoothing.smooth_probabilities(raw, self.posterior, switch)

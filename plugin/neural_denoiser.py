@@ -22,7 +22,8 @@ gets the same controls:
   ``reduction_db * (1 - 0.75 music_protection P(music))`` (``common.music_reduction_scale``, as
   in ``MusicAwareDenoiser``), P(music) smoothed with ``hold_ms``: deep cuts under dialogue, a
   lighter touch where music plays, so one setting serves both (defaults 30 dB, 1.0, 1500 ms:
-  7.5 dB where the detector is sure of music). At 0 the limit is ``reduction_db`` everywhere
+  7.5 dB where the detector is sure of music). The detector decides in groups of 8 frames, and
+  a frame's limit follows the newest decision (80 ms late at most). At 0 the limit is ``reduction_db`` everywhere
   and the detector does not run (it costs about a third of the plugin's time); it starts, from
   a fresh state, at the first block where the value is above 0 and then runs until the next
   reset.
@@ -73,6 +74,7 @@ MUSIC_PROTECTION = Param("music_protection", 1.0, 0.0, 1.0,
 NEURAL_REDUCTION_DB = replace(REDUCTION_DB, default=30.0)
 NEURAL_HOLD_MS = replace(HOLD_MS, default=1500.0)
 
+DETECTOR_GROUP = 8  # frames (80 ms at 48 kHz) per detector run; see NeuralDenoiser._music_scales
 GAIN_EPS = 1e-12  # on |Y|^2 of a bin: below it the bin is silent and its gain irrelevant
 POST_FILTER_BETA = 0.02  # PercepNet/DeepFilterNet value: energy compensation of the sharpening
 
@@ -172,13 +174,17 @@ class _NeuralState:
     mixer: dry_wet.DryWetState
     sample_rate: float
     detector: DetectorCore | None = None  # started by the first block with music_protection > 0
+    music: float = 0.0  # the detector's newest P(music)
+    pending: list[np.ndarray] = field(default_factory=list)  # power spectra of the group being filled
+    pending_frames: int = 0
 
 
 class NeuralDenoiser(MusicProbabilityLog, Plugin):
     """Full-band neural noise reduction for speech AND music (see the module docstring).
 
     After each ``process`` call with the detector running (``music_protection`` > 0),
-    ``last_music_probability`` holds its P(music) of the frames completed, ``(frames,)``.
+    ``last_music_probability`` holds its P(music) of the frames it decided, ``(frames,)`` (in
+    groups of ``DETECTOR_GROUP`` frames).
 
     Example:
         >>> import numpy as np
@@ -222,15 +228,31 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
         return dry_wet.combine(state.mixer, block, wet, values["mix"], str(values["output"]))
 
     def _music_scales(self, state: _NeuralState, spectra: np.ndarray, values: Mapping[str, Value]) -> np.ndarray:
-        """Per-frame factors on ``reduction_db`` from the detector's P(music), ``(frames,)``."""
+        """Per-frame factors on ``reduction_db`` from the detector's P(music), ``(frames,)``.
+
+        The detector runs on groups of ``DETECTOR_GROUP`` frames (one feature pass and one graph
+        call per group, whatever the block size); each frame's limit uses the newest P(music),
+        that of the group before it, so the limit follows the music ``DETECTOR_GROUP`` frames
+        late, well inside ``hold_ms``'s smoothing."""
         protection = float(values["music_protection"])
         if state.detector is None:
             if protection == 0.0:
                 return np.ones(spectra.shape[1])
             state.detector = DetectorCore(state.sample_rate, state.stft.hop_size, state.stft.frame_size)
         power = spectra.real ** 2 + spectra.imag ** 2
-        music = state.detector.step(power, float(values["hold_ms"]))[:, 0]
-        self._log_music(music)
+        music = np.empty(spectra.shape[1])
+        done = 0
+        while done < spectra.shape[1]:
+            take = min(DETECTOR_GROUP - state.pending_frames, spectra.shape[1] - done)
+            music[done: done + take] = state.music
+            state.pending.append(power[:, done: done + take])
+            state.pending_frames += take
+            done += take
+            if state.pending_frames == DETECTOR_GROUP:
+                decided = state.detector.step(np.concatenate(state.pending, axis=1), float(values["hold_ms"]))
+                state.music = float(decided[-1, 0])
+                state.pending, state.pending_frames = [], 0
+                self._log_music(decided[:, 0])
         return music_reduction_scale(protection, music)
 
     @staticmethod

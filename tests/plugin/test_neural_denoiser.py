@@ -192,4 +192,4 @@ def test_zero_music_protection_does_not_run_the_detector(demo_clips):
     assert plugin.last_music_probability.size == 0
     plugin.music_protection = 0.5  # automation raising it mid-stream starts the detector
     plugin.process(target[SR: 2 * SR], SR, reset=False)
-    assert plugin.last_music_probability.size >= 99  # one P(music) per 480-sample frame
+    assert plugin.last_music_probability.size >= 96  # one P(music) per 480-sample frame, 8 at a time
