@@ -119,6 +119,49 @@ class ShippedGraph:
         return [np.zeros((batch,) + shape, np.float32) for shape in self.state_shapes]
 
 
+@dataclass
+class FrameRunner:
+    """One graph step per call through onnxruntime's IOBinding, for one stream.
+
+    The frame's input, its output and two sets of state buffers are numpy arrays bound once
+    (``OrtValue``s share their memory); each step writes the frame in place, runs, and swaps
+    which state set is read and which written. Same numbers as ``session.run`` with a feed dict,
+    without building the feed and the output arrays every 10 ms (about 30 us of 170-200 per
+    frame here).
+    """
+
+    session: onnxruntime.InferenceSession
+    bindings: tuple[onnxruntime.IOBinding, onnxruntime.IOBinding]
+    spectrum: np.ndarray  # (batch, 1, bins, 2) float32, the frame's input
+    enhanced: np.ndarray  # (batch, 1, bins, 2) float32, the frame's output
+    turn: int = 0
+
+    @classmethod
+    def create(cls, graph: "ShippedGraph", batch: int) -> "FrameRunner":
+        session = graph.frame_session(batch)
+        bins = graph.frame_size // 2 + 1
+        spectrum = np.zeros((batch, 1, bins, 2), np.float32)
+        enhanced = np.zeros_like(spectrum)
+        states = (graph.initial_state(batch), graph.initial_state(batch))
+        result = next(o.name for o in session.get_outputs() if not o.name.startswith("state_out_"))
+        bindings = []
+        for read, written in ((0, 1), (1, 0)):
+            binding = session.io_binding()
+            binding.bind_ortvalue_input("spectrum", onnxruntime.OrtValue.ortvalue_from_numpy(spectrum))
+            binding.bind_ortvalue_output(result, onnxruntime.OrtValue.ortvalue_from_numpy(enhanced))
+            for name, into, out_of in zip(graph.state_names, states[read], states[written]):
+                binding.bind_ortvalue_input(name, onnxruntime.OrtValue.ortvalue_from_numpy(into))
+                binding.bind_ortvalue_output(name.replace("state_in_", "state_out_"),
+                                             onnxruntime.OrtValue.ortvalue_from_numpy(out_of))
+            bindings.append(binding)
+        return cls(session, (bindings[0], bindings[1]), spectrum, enhanced)
+
+    def step(self) -> None:
+        """Run the graph on ``spectrum``; the result is in ``enhanced``, the state carried."""
+        self.session.run_with_iobinding(self.bindings[self.turn])
+        self.turn = 1 - self.turn
+
+
 def post_filter(gain: np.ndarray, beta: float = POST_FILTER_BETA) -> np.ndarray:
     """PercepNet post-filter on gains in [0, 1] (see module docstring); returns gains in [0, 1]."""
     sharpened = gain * np.sin(0.5 * np.pi * gain)
@@ -170,7 +213,7 @@ class _NeuralState:
     graph: ShippedGraph
     stft: StreamingStft
     stft_state: StftState
-    network_state: list[np.ndarray]
+    runner: FrameRunner
     mixer: dry_wet.DryWetState
     sample_rate: float
     detector: DetectorCore | None = None  # started by the first block with music_protection > 0
@@ -213,7 +256,7 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
     def _create_state(self, sample_rate: float, num_channels: int, values: Mapping[str, Value]) -> Any:
         graph = self._graph(str(values["model"]))
         stft = StreamingStft(graph.frame_size, graph.hop_size)
-        return _NeuralState(graph, stft, stft.init_state(num_channels), graph.initial_state(num_channels),
+        return _NeuralState(graph, stft, stft.init_state(num_channels), FrameRunner.create(graph, num_channels),
                             dry_wet.init_state(num_channels, stft.latency_samples, float(values["mix"]),
                                                sample_rate), sample_rate)
 
@@ -259,16 +302,11 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
     def _run_frames(state: _NeuralState, spectra: np.ndarray) -> np.ndarray:
         """The graph over ``(C, frames, bins)`` spectra, one frame per call; returns the enhanced
         spectra, ``(C, frames, bins)`` complex64 (the graph's float32 (real, imag) pairs, viewed)."""
-        graph = state.graph
-        pairs = np.empty(spectra.shape + (2,), np.float32)  # [C, F, bins, 2]
-        pairs[..., 0] = spectra.real
-        pairs[..., 1] = spectra.imag
-        out = np.empty_like(pairs)
-        session = graph.frame_session(spectra.shape[0])
-        feed = dict(zip(graph.state_names, state.network_state))
+        runner = state.runner
+        out = np.empty(spectra.shape + (2,), np.float32)  # [C, F, bins, 2]
         for f in range(spectra.shape[1]):
-            feed["spectrum"] = pairs[:, f: f + 1]
-            enhanced, *state.network_state = session.run(None, feed)
-            feed.update(zip(graph.state_names, state.network_state))
-            out[:, f] = enhanced[:, 0]
+            runner.spectrum[:, 0, :, 0] = spectra[:, f].real
+            runner.spectrum[:, 0, :, 1] = spectra[:, f].imag
+            runner.step()
+            out[:, f] = runner.enhanced[:, 0]
         return out.view(np.complex64)[..., 0]

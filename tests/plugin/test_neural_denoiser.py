@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from hushboard.plugin.neural_denoiser import NeuralDenoiser
-from hushboard.plugin.neural_denoiser import (GAIN_EPS, SHIPPED_MODELS, ShippedGraph, limit_magnitudes, limited_output,
-                                           post_filter)
+from hushboard.plugin.neural_denoiser import (GAIN_EPS, SHIPPED_MODELS, FrameRunner, ShippedGraph, limit_magnitudes,
+                                           limited_output, post_filter)
 from tests.conftest import speech_like
 
 SR = 48000
@@ -160,6 +160,21 @@ def test_fixed_dimension_frame_sessions_equal_the_dynamic_graph(channels):
             feed = dict(zip(graph.state_names, states[name]), spectrum=spectrum)
             outputs[name], *states[name] = session.run(None, feed)
         np.testing.assert_allclose(outputs["fixed"], outputs["dynamic"], rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_frame_runner_steps_like_the_dynamic_graph(channels):
+    """The IOBinding runner (buffers bound once, state sets swapped) gives session.run's numbers."""
+    graph = ShippedGraph.load(SHIPPED_MODELS["hushnet-s"])
+    runner = FrameRunner.create(graph, channels)
+    state = graph.initial_state(channels)
+    rng = np.random.default_rng(3)
+    for _ in range(6):  # even and odd steps: both state sets are read and written
+        spectrum = (rng.normal(size=(channels, 1, 481, 2)) * 0.1).astype(np.float32)
+        expected, *state = graph.session.run(None, dict(zip(graph.state_names, state), spectrum=spectrum))
+        runner.spectrum[...] = spectrum
+        runner.step()
+        np.testing.assert_allclose(runner.enhanced, expected, rtol=0, atol=1e-6)
 
 
 @pytest.fixture(scope="module")
