@@ -23,7 +23,8 @@ gets the same controls:
   in ``MusicAwareDenoiser``), P(music) smoothed with ``hold_ms``: deep cuts under dialogue, a
   lighter touch where music plays, so one setting serves both (defaults 30 dB, 1.0, 1500 ms:
   7.5 dB where the detector is sure of music). The detector decides in groups of 8 frames, and
-  a frame's limit follows the newest decision (80 ms late at most). At 0 the limit is ``reduction_db`` everywhere
+  the limit glides toward the newest decision (opening in 50 ms as music starts, closing in
+  200 ms after it), so it never jumps. At 0 the limit is ``reduction_db`` everywhere
   and the detector does not run (it costs about a third of the plugin's time); it starts, from
   a fresh state, at the first block where the value is above 0 and then runs until the next
   reset.
@@ -75,6 +76,9 @@ NEURAL_REDUCTION_DB = replace(REDUCTION_DB, default=30.0)
 NEURAL_HOLD_MS = replace(HOLD_MS, default=1500.0)
 
 DETECTOR_GROUP = 8  # frames (80 ms at 48 kHz) per detector run; see NeuralDenoiser._music_scales
+#: Time constants (s) of the limit's move toward the music value (music starts: open quickly, the
+#: music masks the noise that comes up) and back toward the dialogue value (close gently).
+LIMIT_OPEN_S, LIMIT_CLOSE_S = 0.05, 0.2
 GAIN_EPS = 1e-12  # on |Y|^2 of a bin: below it the bin is silent and its gain irrelevant
 POST_FILTER_BETA = 0.02  # PercepNet/DeepFilterNet value: energy compensation of the sharpening
 
@@ -218,6 +222,7 @@ class _NeuralState:
     sample_rate: float
     detector: DetectorCore | None = None  # started by the first block with music_protection > 0
     music: float = 0.0  # the detector's newest P(music)
+    glide: float = 0.0  # P(music) as the limit follows it (LIMIT_OPEN_S / LIMIT_CLOSE_S), last frame
     pending: list[np.ndarray] = field(default_factory=list)  # power spectra of the group being filled
     pending_frames: int = 0
 
@@ -276,7 +281,10 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
         The detector runs on groups of ``DETECTOR_GROUP`` frames (one feature pass and one graph
         call per group, whatever the block size); each frame's limit uses the newest P(music),
         that of the group before it, so the limit follows the music ``DETECTOR_GROUP`` frames
-        late, well inside ``hold_ms``'s smoothing."""
+        late, well inside ``hold_ms``'s smoothing. The limit then glides there (a one-pole on
+        P(music), ``LIMIT_OPEN_S`` when it rises, ``LIMIT_CLOSE_S`` when it falls): a switch
+        moves it by up to 22 dB, which a step from one group to the next would make audible as
+        the noise floor jumping."""
         protection = float(values["music_protection"])
         if state.detector is None:
             if protection == 0.0:
@@ -296,7 +304,20 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
                 state.music = float(decided[-1, 0])
                 state.pending, state.pending_frames = [], 0
                 self._log_music(decided[:, 0])
-        return music_reduction_scale(protection, music)
+        return music_reduction_scale(protection, self._glide(state, music))
+
+    @staticmethod
+    def _glide(state: _NeuralState, music: np.ndarray) -> np.ndarray:
+        """``music`` (per frame) through the open/close one-pole, carried in ``state.glide``."""
+        frame_s = state.stft.hop_size / state.sample_rate
+        opening, closing = (float(np.exp(-frame_s / tau)) for tau in (LIMIT_OPEN_S, LIMIT_CLOSE_S))
+        glided, value = np.empty_like(music), state.glide
+        for f, target in enumerate(music.tolist()):  # a scalar recursion, a few frames per block
+            coefficient = opening if target > value else closing
+            value = coefficient * value + (1.0 - coefficient) * target
+            glided[f] = value
+        state.glide = value
+        return glided
 
     @staticmethod
     def _run_frames(state: _NeuralState, spectra: np.ndarray) -> np.ndarray:

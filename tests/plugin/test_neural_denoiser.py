@@ -208,3 +208,32 @@ def test_zero_music_protection_does_not_run_the_detector(demo_clips):
     plugin.music_protection = 0.5  # automation raising it mid-stream starts the detector
     plugin.process(target[SR: 2 * SR], SR, reset=False)
     assert plugin.last_music_probability.size >= 96  # one P(music) per 480-sample frame, 8 at a time
+
+
+def test_the_limit_glides_when_the_detector_switches(demo_clips):
+    """A decision from 'no music' to 'music' moves the limit from 30 toward 7.5 dB by at most
+    ~4 dB per 10 ms frame (50 ms one-pole), not in one 22 dB step; back, by at most ~1.1 dB."""
+    _, noise = demo_clips
+    plugin = NeuralDenoiser()
+    plugin.process(noise[:SR], SR, reset=False)  # fan + hum: P(music) near 0
+    state = plugin._stream.dsp
+
+    class SureOfMusic:  # stands in for the detector from here on: every decision is "music"
+        def step(self, power, hold_ms):
+            return np.tile([1.0, 0.0], (power.shape[1], 1))
+
+    state.detector = SureOfMusic()
+    spectra = np.ones((1, 40, 481), complex)
+    limit_db = 30.0 * plugin._music_scales(state, spectra, plugin._values_snapshot())
+    steps = -np.diff(np.concatenate([[30.0 * (1 - 0.75 * 0.0)], limit_db]))
+    assert steps.max() < 4.2 and limit_db[-1] < 8.0  # smooth, and there after 400 ms
+    assert limit_db[0] > 29.0  # the first frames still use the decision before the switch
+
+    class SureOfNoMusic:
+        def step(self, power, hold_ms):
+            return np.tile([0.0, 1.0], (power.shape[1], 1))
+
+    state.detector = SureOfNoMusic()
+    back_db = 30.0 * plugin._music_scales(state, spectra, plugin._values_snapshot())
+    closing = np.diff(np.concatenate([limit_db[-1:], back_db]))
+    assert closing.min() > -0.01 and closing.max() < 1.2 and back_db[-1] > 20.0  # only closes
