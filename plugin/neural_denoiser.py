@@ -24,10 +24,9 @@ gets the same controls:
   lighter touch where music plays, so one setting serves both (defaults 30 dB, 1.0, 1500 ms:
   7.5 dB where the detector is sure of music). The detector decides in groups of 8 frames, and
   the limit glides toward the newest decision (opening in 50 ms as music starts, closing in
-  200 ms after it), so it never jumps. At 0 the limit is ``reduction_db`` everywhere
-  and the detector does not run (it costs about a third of the plugin's time); it starts, from
-  a fresh state, at the first block where the value is above 0 and then runs until the next
-  reset.
+  200 ms after it), so it never jumps. At 0 the limit is ``reduction_db`` everywhere and the
+  detector does not run (it adds about a third to the network's time); it starts, from a fresh
+  state, at the first block where the value is above 0 and then runs until the next reset.
 - ``link``: channels run as one batch through the graph; ``mean``/``min`` replace every channel's
   ``|G|`` by the mean/min over channels (each keeps its own phase correction), so the stereo image
   does not wander; ``off`` keeps per-channel gains.
