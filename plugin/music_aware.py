@@ -50,7 +50,7 @@ class MusicAwareDenoiser(MusicProbabilityLog, NoiseSuppressor):
                               values: Mapping[str, Value]) -> np.ndarray:
         music = state.extra["detector"].step(power, float(values["hold_ms"]))[:, 0]
         state.extra["music"] = music
-        self._log_music(music)
+        self._log_frames(music)
         # the factor slows only what the noise estimates learn upward; they fall at the mode's rate
         state.estimator.fall_update = 0.0 if values["mode"] == "frozen" else 1.0
         return 1.0 - float(values["music_protection"]) * music

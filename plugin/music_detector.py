@@ -1,8 +1,9 @@
 """``MusicDetector``: per-frame P(music) and P(speech), from the shipped GRU (ONNX, no torch).
 
 It passes audio through untouched (latency 0) and keeps what it heard: ``last_probabilities``
-holds, for the frames completed during the last ``process`` call, their times in seconds since
-the stream started (the end of each analysis frame) and the smoothed probabilities. Scripts use
+holds, for the frames completed during the last ``process`` call (or ``Chain`` hand-off), their
+times in seconds since the stream started (the end of each analysis frame) and the smoothed
+probabilities. Scripts use
 it to analyse a file or to drive automation; ``MusicAwareDenoiser`` uses the same
 ``DetectorCore`` inside its noise estimator (Solution 1 of the reference article).
 """
@@ -61,36 +62,48 @@ class DetectorCore:
         return smoothed
 
 
-class MusicProbabilityLog:
-    """Mixin for denoisers that run a ``DetectorCore``: after each ``process`` call (or a
-    ``Chain``'s hand-off), ``last_music_probability`` holds P(music) of every frame completed
-    during it, ``(frames,)``, in order; the subclass reports frames with ``_log_music``."""
-
-    last_music_probability: np.ndarray = np.zeros(0)
+class FrameLog:
+    """Mixin for plugins that report per-frame results: what ``_log_frames`` receives during one
+    ``process`` call (or one ``Chain`` hand-off, ``_process_aligned``) is handed, in order, to
+    ``_logged`` when the call ends, so a script reads the frames of the whole call."""
 
     def process(self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192,
                 reset: bool = True) -> np.ndarray:
-        with self._music_log():
+        with self._frame_log():
             return super().process(input_array, sample_rate, buffer_size, reset)  # type: ignore[misc]
 
     __call__ = process
 
     def _process_aligned(self, audio: np.ndarray, sample_rate: float, buffer_size: int,
                          start: bool) -> np.ndarray:
-        with self._music_log():
+        with self._frame_log():
             return super()._process_aligned(audio, sample_rate, buffer_size, start)  # type: ignore[misc]
 
     @contextmanager
-    def _music_log(self) -> Iterator[None]:
-        self._music_frames: list[np.ndarray] = []
+    def _frame_log(self) -> Iterator[None]:
+        self._frames_logged: list[Any] = []
         try:
             yield
         finally:
-            frames, self._music_frames = self._music_frames, []
-            self.last_music_probability = np.concatenate(frames) if frames else np.zeros(0)
+            pieces, self._frames_logged = self._frames_logged, []
+            self._logged(pieces)
 
-    def _log_music(self, music: np.ndarray) -> None:
-        getattr(self, "_music_frames", []).append(music)
+    def _log_frames(self, piece: Any) -> None:
+        getattr(self, "_frames_logged", []).append(piece)
+
+    def _logged(self, pieces: list[Any]) -> None:
+        raise NotImplementedError
+
+
+class MusicProbabilityLog(FrameLog):
+    """For denoisers that run a ``DetectorCore``: after each ``process`` call (or a ``Chain``'s
+    hand-off), ``last_music_probability`` holds P(music) of every frame completed during it,
+    ``(frames,)``, in order; the subclass reports frames with ``_log_frames(music)``."""
+
+    last_music_probability: np.ndarray = np.zeros(0)
+
+    def _logged(self, pieces: list[np.ndarray]) -> None:
+        self.last_music_probability = np.concatenate(pieces) if pieces else np.zeros(0)
 
 
 @dataclass
@@ -101,7 +114,7 @@ class _DetectorState:
     sample_rate: float
 
 
-class MusicDetector(Plugin):
+class MusicDetector(FrameLog, Plugin):
     """Speech/music detector that passes audio through and records per-frame probabilities.
 
     Example:
@@ -122,19 +135,13 @@ class MusicDetector(Plugin):
         return _DetectorState(stft, stft.init_state(num_channels),
                               DetectorCore(sample_rate, stft.hop_size, size), sample_rate)
 
-    def process(self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192,
-                reset: bool = True) -> np.ndarray:
-        self._collected: list[tuple[np.ndarray, np.ndarray]] = []
-        out = super().process(input_array, sample_rate, buffer_size, reset)
-        if self._collected:
-            times = np.concatenate([t for t, _ in self._collected])
-            probs = np.concatenate([p for _, p in self._collected])
+    def _logged(self, pieces: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        if pieces:
+            times = np.concatenate([t for t, _ in pieces])
+            probs = np.concatenate([p for _, p in pieces])
             self.last_probabilities = Probabilities(times, probs[:, 0], probs[:, 1])
         else:
             self.last_probabilities = Probabilities.empty()
-        return out
-
-    __call__ = process
 
     def _process_block(self, state: _DetectorState, block: np.ndarray, values: Mapping[str, Value]) -> np.ndarray:
         first = state.stft_state.frames_done
@@ -144,7 +151,5 @@ class MusicDetector(Plugin):
             probs = state.core.step(power, float(values["hold_ms"]))
             # frame k covers input samples [k*hop - (N - hop), k*hop + hop): it ends at (k+1)*hop
             ends = (first + 1 + np.arange(spectra.shape[1])) * state.stft.hop_size
-            collected = getattr(self, "_collected", None)
-            if collected is not None:
-                collected.append((ends / state.sample_rate, probs))
+            self._log_frames((ends / state.sample_rate, probs))
         return block

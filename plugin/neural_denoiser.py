@@ -302,7 +302,7 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
                 decided = state.detector.step(np.concatenate(state.pending, axis=1), float(values["hold_ms"]))
                 state.music = float(decided[-1, 0])
                 state.pending, state.pending_frames = [], 0
-                self._log_music(decided[:, 0])
+                self._log_frames(decided[:, 0])
         return music_reduction_scale(protection, self._glide(state, music))
 
     @staticmethod

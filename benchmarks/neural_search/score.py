@@ -58,7 +58,8 @@ def main() -> None:
         scores = score_method(plugin, split=args.split, count=args.count, seconds=args.seconds,
                               metric_keys=METRICS)
         record = {"name": args.name, "model": str(args.model), "split": args.split, "count": args.count,
-                  "reduction_db": reduction, "music_protection": args.music_protection, "scores": scores, "wall_s": round(time.time() - began)}
+                  "reduction_db": reduction, "music_protection": args.music_protection, "scores": scores,
+                  "wall_s": round(time.time() - began)}
         with open(args.log, "a") as log:
             log.write(json.dumps(record) + "\n")
         print(json.dumps(record))

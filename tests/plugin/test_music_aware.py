@@ -40,6 +40,16 @@ def test_detector_streams_like_the_whole_call(clips):
     np.testing.assert_allclose(np.concatenate(music), whole.music, atol=1e-5)
 
 
+def test_probabilities_of_a_detector_inside_a_chain_cover_the_whole_call(clips):
+    target, _ = clips
+    detector = hushboard.MusicDetector()
+    hushboard.Chain([detector])(target, SR)  # the chain hands audio over without process()
+    alone = hushboard.MusicDetector()
+    alone(target, SR)
+    assert detector.last_probabilities.music.size >= target.shape[1] // 512
+    np.testing.assert_allclose(detector.last_probabilities.music, alone.last_probabilities.music, atol=1e-5)
+
+
 def test_music_is_detected_in_music_and_not_in_fan_noise(clips):
     target, noise = clips
     detector = hushboard.MusicDetector()
