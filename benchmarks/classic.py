@@ -14,10 +14,13 @@ WebRTC's one-gain-per-10-ms rule on 8-24 kHz, as WebRTC treats a 48 kHz stream),
 noisereduce (stationary spectral gating), logmmse; the adapters are
 ``hushboard.models.peers`` (each removes its own delay). ``hushboard eval`` is the full
 harness (all five scenarios). Metrics: PESQ-WB and STOI at 16 kHz, SI-SDR improvement, noise
-attenuation (the noise alone through the same method) over the full band and above 8 kHz,
-SI-SDR improvement of the 8-24 kHz band alone (speech kept and noise removed there; "-" where
-the noise leaves that band clean), and the single-thread real-time factor of whole-file calls,
-all measured in this one run.
+attenuation over the full band and above 8 kHz, measured two ways: the noise alone through the
+same method, and in the scene (the method also runs on speech minus noise; half the difference
+of the two outputs is the noise it let through while the speech played: Hagerman & Olofsson
+2004, ``models.metrics.in_scene_attenuation_db``), SI-SDR improvement of the 8-24 kHz band
+alone (speech kept and noise removed there; "-" where the noise leaves that band clean), and
+the single-thread real-time factor of whole-file calls (the mixture's call), all measured in
+this one run.
 
 Two kinds of reference rows besides the defaults:
 
@@ -42,7 +45,8 @@ import numpy as np  # noqa: E402
 
 import hushboard  # noqa: E402
 from hushboard.models import metrics  # noqa: E402
-from hushboard.models.metrics import band_si_sdr, noise_attenuation_db, si_sdr  # noqa: E402
+from hushboard.models.metrics import (band_si_sdr, in_scene_attenuation_db,  # noqa: E402
+                                      noise_attenuation_db, si_sdr)
 from hushboard.models.peers import PEERS as PEER_ADAPTERS  # noqa: E402
 from hushboard.models.stems import stem_source  # noqa: E402
 from hushboard.dsp.stft import StreamingStft  # noqa: E402
@@ -164,24 +168,28 @@ def main() -> None:
             seconds[name] += time.perf_counter() - started
             # peers come back aligned (models.peers); the oracle's noise alone gets the floor
             noise_out = oracle_mask(noise, 0.0 * clean) if name == oracle else method(noise)
+            inverted = clean - noise
+            inverted_out = oracle_mask(inverted, clean) if name == oracle else method(inverted)
             rows.setdefault((noise_class, name), []).append([
                 pesq_wb(out, clean), stoi(out, clean), si_sdr(out, clean) - si_sdr(noisy, clean),
                 noise_attenuation_db(noise, noise_out, SR),
                 noise_attenuation_db(noise, noise_out, SR, low_hz=8000.0),
-                upper_band_si_sdr_improvement(out, noisy, clean)])
+                upper_band_si_sdr_improvement(out, noisy, clean),
+                in_scene_attenuation_db(noise, out, inverted_out, SR),
+                in_scene_attenuation_db(noise, out, inverted_out, SR, low_hz=8000.0)])
     audio_seconds = len(data) * SECONDS
     for noise_class in ("stationary", "recorded"):
         print(f"\n### {noise_class} noise\n")
         print("| method | PESQ-WB | STOI | SI-SDR impr. (dB) | noise atten. (dB) | atten. > 8 kHz (dB) "
-              "| SI-SDR impr. > 8 kHz (dB) | RTF |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| SI-SDR impr. > 8 kHz (dB) | atten. in scene (dB) | in scene > 8 kHz (dB) | RTF |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for name in methods:
             values = np.array(rows[(noise_class, name)])
             m = values.mean(axis=0)
             upper = values[:, 5][~np.isnan(values[:, 5])]
             upper_text = f"{upper.mean():+.2f}" if upper.size else "-"
             print(f"| {name} | {m[0]:.2f} | {m[1]:.3f} | {m[2]:+.2f} | {m[3]:.1f} | {m[4]:.1f} | "
-                  f"{upper_text} | {seconds[name] / audio_seconds:.4f} |")
+                  f"{upper_text} | {m[6]:.1f} | {m[7]:.1f} | {seconds[name] / audio_seconds:.4f} |")
 
 
 if __name__ == "__main__":

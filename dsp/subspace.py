@@ -81,7 +81,10 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg.lapack import dtrtri
 from threadpoolctl import ThreadpoolController
+
+from .gain_smoothing import link_gains
 
 VECTOR_S = 64 / 48000  # K: 64 samples at 48 kHz; an eigh of 64 x 64 costs ~0.1 ms
 GROUP_VECTORS = 24  # M: vectors sharing one filter, 16 ms at 48 kHz (speech is quasi-stationary)
@@ -287,9 +290,16 @@ def band_medians(smoothed: np.ndarray, geometry: Geometry) -> np.ndarray:
 
 
 def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometry,
-                sample_rate: float) -> np.ndarray:
+                sample_rate: float, update: bool = True) -> np.ndarray:
     """Noise band levels ``(channels, groups, bands)`` from ``(channels, groups, bins)``
-    periodograms, group by group (see the module docstring)."""
+    periodograms, group by group (see the module docstring).
+
+    ``update=False`` (``mode="frozen"``) keeps the tracker as it is and returns its levels; the
+    stream's first group always starts it (before it nothing is known).
+    """
+    if not update and state.started:
+        levels = state.tables.band_bias * state.minimum
+        return np.broadcast_to(levels[:, None], periodogram.shape[:2] + (geometry.bands,))
     period = geometry.hop / sample_rate
     keep = math.exp(-period / NOISE_SMOOTHING_S)
     span = max(1, int(round(MINIMUM_WINDOW_S / period)))
@@ -302,15 +312,16 @@ def track_noise(state: SubspaceState, periodogram: np.ndarray, geometry: Geometr
             state.started = True
             first = band_medians(state.smoothed, geometry)
             state.minimum, state.candidate = first.copy(), first.copy()
-        state.smoothed = keep * state.smoothed + (1.0 - keep) * value
-        statistic = band_medians(state.smoothed, geometry)
-        state.minimum = np.minimum(state.minimum, statistic)
-        state.candidate = np.minimum(state.candidate, statistic)
-        state.clock += 1
-        if state.clock >= span:  # eqs. 8-11: the minimum over the last span to 2 span groups
-            state.minimum = np.minimum(state.candidate, statistic)
-            state.candidate = statistic
-            state.clock = 0
+        if update:
+            state.smoothed = keep * state.smoothed + (1.0 - keep) * value
+            statistic = band_medians(state.smoothed, geometry)
+            state.minimum = np.minimum(state.minimum, statistic)
+            state.candidate = np.minimum(state.candidate, statistic)
+            state.clock += 1
+            if state.clock >= span:  # eqs. 8-11: the minimum over the last span to 2 span groups
+                state.minimum = np.minimum(state.candidate, statistic)
+                state.candidate = statistic
+                state.clock = 0
         noise[:, g] = bias * state.minimum
     return noise
 
@@ -324,41 +335,108 @@ def noise_covariances(levels: np.ndarray, state: SubspaceState, geometry: Geomet
     return toeplitz(lags, geometry, state.tables)
 
 
+def lower_triangular_inverse(lower: np.ndarray) -> np.ndarray:
+    """``L^-1`` of a stack of lower-triangular matrices ``(..., K, K)`` (LAPACK ``dtrtri``: a
+    third of ``np.linalg.inv``'s cost at K = 64, which factors ``L`` as if it were full)."""
+    inverse = np.empty_like(lower)
+    flat_in, flat_out = lower.reshape(-1, *lower.shape[-2:]), inverse.reshape(-1, *lower.shape[-2:])
+    for i in range(flat_in.shape[0]):
+        result, info = dtrtri(flat_in[i], lower=1)
+        if info:
+            raise np.linalg.LinAlgError(f"singular noise covariance factor (dtrtri info {info})")
+        flat_out[i] = result
+    return inverse
+
+
+@dataclass(frozen=True)
+class Controls:
+    """What the plugin's parameters ask of one block (the defaults: adaptive, unlinked).
+
+    Attributes:
+        floor: the least gain of any eigen-component, ``10^(-reduction_db/20)``.
+        noise_gain: factor on the noise levels the filter sees (``sensitivity_db``).
+        learned: learned noise band levels ``(channels or 1, bands)`` used instead of the
+            tracked ones (``mode="learned"``; see :func:`profile_levels`), or ``None``.
+        update: whether the tracker follows the noise (``False``: ``mode="frozen"``).
+        link: ``"off"`` (a filter per channel), ``"mean"`` or ``"min"``: one filter for all
+            channels (see :func:`tdc_factors`).
+    """
+
+    floor: float
+    noise_gain: float = 1.0
+    learned: np.ndarray | None = None
+    update: bool = True
+    link: str = "off"
+
+
+def profile_levels(power: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Noise band levels ``(channels, bands)`` of a known mean noise spectrum ``(channels, bins)``
+    in this geometry's periodogram units (a learned profile): each band's median, as the tracker
+    takes them (the tracker's bias factors turn its minima into such mean levels)."""
+    return band_medians(power, geometry)
+
+
+def tdc_gains(eigenvalues: np.ndarray, geometry: Geometry, floor: float) -> np.ndarray:
+    """TDC gain per whitened eigen-component ``(..., K)`` (module docstring: ``mu`` from the SNR)."""
+    signal = np.maximum(eigenvalues - 1.0, 0.0)
+    snr = signal.sum(axis=-1, keepdims=True) / geometry.vector
+    snr_db = 10.0 * np.log10(snr + TINY)
+    mu = np.clip(MU0 - snr_db / MU_SLOPE, MU_MIN, MU_MAX)
+    return np.maximum(signal / (signal + mu), floor)
+
+
 def tdc_factors(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
-                sample_rate: float, floor: float) -> tuple[np.ndarray, np.ndarray]:
+                sample_rate: float, controls: Controls) -> tuple[np.ndarray, np.ndarray]:
     """Prewhitened TDC filters in factored form ``H = A B`` for ``(channels, groups, window)``
-    windows: ``A = L U diag(g)`` and ``B = U^T L^-1``, both ``(channels, groups, K, K)``."""
+    windows: ``A = L U diag(g)`` and ``B = U^T L^-1``, both ``(channels, groups, K, K)``.
+
+    Linked channels (``controls.link`` ``"mean"``/``"min"``, more than one channel) share ONE
+    filter, so the stereo image does not wander and one eigendecomposition serves them all:
+    the noise levels are averaged over channels (one ``L``), the basis ``U`` is that of the
+    channels' mean whitened covariance, each channel's signal energy along ``u_k`` is
+    ``u_k^T R_w,c u_k`` (its own eigenvalue where the channels agree), and the channels' TDC
+    gains are combined by their mean or minimum, as the spectral denoisers link their gains.
+    The factors then have one row, ``(1, groups, K, K)``, which broadcasts over the channels.
+    """
     tables = state.tables
     periodogram = periodograms(windows, geometry, tables)
-    noise = track_noise(state, periodogram, geometry, sample_rate)
+    noise = track_noise(state, periodogram, geometry, sample_rate, controls.update)
+    if controls.learned is not None:
+        noise = np.broadcast_to(controls.learned[:, None], noise.shape)
+    if controls.noise_gain != 1.0:
+        noise = noise * controls.noise_gain
+    linked = controls.link != "off" and windows.shape[0] > 1
+    if linked:
+        noise = noise.mean(axis=0, keepdims=True)
     with state.blas.limit(limits=1, user_api="blas"):
         lower = np.linalg.cholesky(noise_covariances(noise, state, geometry))  # R_n = L L^T
-        inverse = np.linalg.inv(lower)
+        inverse = lower_triangular_inverse(lower)
         covariance = covariances(windows, geometry, periodogram, tables)
         whitened = inverse @ covariance @ np.swapaxes(inverse, -1, -2)
-        eigenvalues, vectors = np.linalg.eigh(whitened)  # ascending; noise has eigenvalue 1
-        signal = np.maximum(eigenvalues - 1.0, 0.0)
-        snr = signal.sum(axis=-1, keepdims=True) / geometry.vector
-        snr_db = 10.0 * np.log10(snr + TINY)
-        mu = np.clip(MU0 - snr_db / MU_SLOPE, MU_MIN, MU_MAX)
-        gains = np.maximum(signal / (signal + mu), floor)
+        if linked:
+            _, vectors = np.linalg.eigh(whitened.mean(axis=0, keepdims=True))
+            energies = np.add.reduce(vectors * (whitened @ vectors), axis=-2)  # u_k^T R_w,c u_k
+            gains = link_gains(tdc_gains(energies, geometry, controls.floor), controls.link)
+        else:
+            eigenvalues, vectors = np.linalg.eigh(whitened)  # ascending; noise has eigenvalue 1
+            gains = tdc_gains(eigenvalues, geometry, controls.floor)
         return (lower @ vectors) * gains[..., None, :], np.swapaxes(vectors, -1, -2) @ inverse
 
 
 def tdc_filters(windows: np.ndarray, state: SubspaceState, geometry: Geometry,
-                sample_rate: float, floor: float) -> np.ndarray:
+                sample_rate: float, controls: Controls) -> np.ndarray:
     """Prewhitened TDC filters ``H = L U diag(g) U^T L^-1`` ``(channels, groups, K, K)`` for
     ``(channels, groups, window)`` windows (applied as ``H y``; ``H`` is not symmetric)."""
-    scaled, projection = tdc_factors(windows, state, geometry, sample_rate, floor)
+    scaled, projection = tdc_factors(windows, state, geometry, sample_rate, controls)
     return scaled @ projection
 
 
 def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
-                  sample_rate: float, floor: float) -> np.ndarray:
+                  sample_rate: float, controls: Controls) -> np.ndarray:
     """Filter ``(channels, n)`` samples; return ``(channels, n)`` delayed by ``geometry.latency``.
 
     Args:
-        floor: the least gain of any eigen-component, ``10^(-reduction_db/20)``.
+        controls: the block's floor, noise source and link (:class:`Controls`).
     """
     n = block.shape[1]
     buffer = np.concatenate((state.input_tail, block), axis=1)
@@ -367,7 +445,7 @@ def process_block(state: SubspaceState, block: np.ndarray, geometry: Geometry,
     if groups:
         starts = hop * np.arange(groups)
         windows = buffer[:, starts[:, None] + np.arange(geometry.window)]  # (C, G, window)
-        scaled, projection = tdc_factors(windows, state, geometry, sample_rate, floor)
+        scaled, projection = tdc_factors(windows, state, geometry, sample_rate, controls)
         # The group's vectors start hop / 2 into its window, K / 2 apart: (C, G, M, K); each
         # row y^T becomes (H y)^T = y^T B^T A^T.
         vectors = windows[..., state.tables.vector_index]

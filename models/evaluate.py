@@ -2,11 +2,14 @@
 
 A *method* is any ``f(x) -> y`` with ``x`` mono float32 at 48 kHz and ``y`` float32 of the same
 length, aligned with ``x``: a hushboard plugin (``plugin_method``), a peer adapter
-(``models.peers``), or a training script's model. Every scene is run twice through a method: the
-noisy mixture (scored against the clean target, and timed: the real-time factor is processing
-seconds per audio second, single thread when ``OMP_NUM_THREADS=1``) and the noise alone (for
-noise attenuation; hushboard plugins are reset between calls, so both runs start from the
-same state).
+(``models.peers``), or a training script's model. Every scene is run through a method two or
+three times: the noisy mixture (scored against the clean target, and timed: the real-time
+factor is processing seconds per audio second, single thread when ``OMP_NUM_THREADS=1``), the
+noise alone (noise attenuation), and, for ``atten_scene_db``, the target minus the noise (the
+phase-inversion method of Hagerman & Olofsson 2004: the noise the method lets through while the
+target plays, which the noise-alone run cannot show for a method that follows its input, e.g. a
+music detector that lowers the attenuation limit where music plays). Hushboard plugins are reset
+between calls, so every run starts from the same state.
 
 Metrics (``METRICS``; ``models.metrics`` has one function per metric):
 
@@ -17,7 +20,8 @@ Metrics (``METRICS``; ``models.metrics`` has one function per metric):
 | ``dnsmos_ovrl`` | DNSMOS P.835 overall (non-intrusive) | speech targets |
 | ``si_sdr``, ``si_sdr_i`` | SI-SDR of the output, and its improvement over the noisy input (dB) | all |
 | ``music_si_sdr`` | SI-SDR in the music band (50 Hz-16 kHz, zero-phase band-pass on both signals; dB) | ``music-scene`` |
-| ``atten_db``, ``atten_hf_db`` | noise attenuation, full band and above 8 kHz (dB) | all |
+| ``atten_db``, ``atten_hf_db`` | noise attenuation, full band and above 8 kHz (dB): the noise alone through the method | all |
+| ``atten_scene_db`` | noise attenuation in the scene (dB): the noise part of the output while the target plays (phase inversion) | all |
 | ``lsd_db`` | music-band (50 Hz-16 kHz) log-spectral distance to the target (dB, lower is better) | all |
 | ``visqol`` | ViSQOL v3 audio mode at 48 kHz (music fidelity) | ``music-scene`` |
 
@@ -48,34 +52,53 @@ NOISY = "noisy (no processing)"
 
 
 @dataclass(frozen=True)
+class SceneOutputs:
+    """What a method made of one scene: ``mixture`` (of ``target + noise``), ``noise`` (of the
+    noise alone) and ``inverted`` (of ``target - noise``; ``None`` unless a metric needs it)."""
+
+    mixture: np.ndarray
+    noise: np.ndarray
+    inverted: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
 class Metric:
     key: str
     header: str
-    compute: Callable[[np.ndarray, np.ndarray, Scene], float]  # (output, noise output, scene)
+    compute: Callable[[SceneOutputs, Scene], float]
     scenarios: tuple[str, ...] | None  # None: every scenario
     module: str | None = None  # third-party import it needs
     digits: int = 2
     signed: bool = False
+    inverted: bool = False  # needs the method's output for target - noise
+
+    def applies(self, scenario: str) -> bool:
+        return self.scenarios is None or scenario in self.scenarios
 
 
-def _dnsmos_ovrl(out, noise_out, scene):
-    return M.dnsmos(out, SR)["ovrl"]
+def _dnsmos_ovrl(out: SceneOutputs, scene: Scene) -> float:
+    return M.dnsmos(out.mixture, SR)["ovrl"]
 
 
 METRICS: dict[str, Metric] = {m.key: m for m in (
-    Metric("pesq_wb", "PESQ-WB", lambda o, n, s: M.pesq_wb(o, s.target, SR), SPEECH_SCENARIOS, "pesq"),
-    Metric("stoi", "STOI", lambda o, n, s: M.stoi(o, s.target, SR), SPEECH_SCENARIOS, "pystoi", 3),
+    Metric("pesq_wb", "PESQ-WB", lambda o, s: M.pesq_wb(o.mixture, s.target, SR), SPEECH_SCENARIOS, "pesq"),
+    Metric("stoi", "STOI", lambda o, s: M.stoi(o.mixture, s.target, SR), SPEECH_SCENARIOS, "pystoi", 3),
     Metric("dnsmos_ovrl", "DNSMOS OVRL", _dnsmos_ovrl, SPEECH_SCENARIOS, "speechmos"),
-    Metric("visqol", "ViSQOL (music)", lambda o, n, s: M.visqol_audio(o, s.target, SR), ("music-scene",), "visqol"),
-    Metric("si_sdr", "SI-SDR (dB)", lambda o, n, s: M.si_sdr(o, s.target), None, digits=1),
-    Metric("music_si_sdr", "music-band SI-SDR (dB)", lambda o, n, s: M.band_si_sdr(o, s.target, SR),
+    Metric("visqol", "ViSQOL (music)", lambda o, s: M.visqol_audio(o.mixture, s.target, SR), ("music-scene",),
+           "visqol"),
+    Metric("si_sdr", "SI-SDR (dB)", lambda o, s: M.si_sdr(o.mixture, s.target), None, digits=1),
+    Metric("music_si_sdr", "music-band SI-SDR (dB)", lambda o, s: M.band_si_sdr(o.mixture, s.target, SR),
            ("music-scene",), digits=1),
-    Metric("si_sdr_i", "SI-SDRi (dB)", lambda o, n, s: M.si_sdr(o, s.target) - M.si_sdr(s.noisy, s.target),
+    Metric("si_sdr_i", "SI-SDRi (dB)", lambda o, s: M.si_sdr(o.mixture, s.target) - M.si_sdr(s.noisy, s.target),
            None, digits=1, signed=True),
-    Metric("atten_db", "noise atten. (dB)", lambda o, n, s: M.noise_attenuation_db(s.noise, n, SR), None, digits=1),
+    Metric("atten_db", "noise atten. (dB)", lambda o, s: M.noise_attenuation_db(s.noise, o.noise, SR), None,
+           digits=1),
     Metric("atten_hf_db", "atten. >8 kHz (dB)",
-           lambda o, n, s: M.noise_attenuation_db(s.noise, n, SR, low_hz=8000.0), None, digits=1),
-    Metric("lsd_db", "music-band LSD (dB)", lambda o, n, s: M.music_band_distortion_db(o, s.target, SR),
+           lambda o, s: M.noise_attenuation_db(s.noise, o.noise, SR, low_hz=8000.0), None, digits=1),
+    Metric("atten_scene_db", "noise atten. in scene (dB)",
+           lambda o, s: M.in_scene_attenuation_db(s.noise, o.mixture, o.inverted, SR), None, digits=1,
+           inverted=True),
+    Metric("lsd_db", "music-band LSD (dB)", lambda o, s: M.music_band_distortion_db(o.mixture, s.target, SR),
            None, digits=1),
 )}
 #: numpy-only metrics: what ``score_method`` uses unless told otherwise (fast, no extra packages).
@@ -218,15 +241,16 @@ class Results:
                 "per_scene": {f"{s}|{m}": v for (s, m), v in self.per_scene.items()}}
 
 
-def score_output(output: np.ndarray, noise_output: np.ndarray, scene: Scene,
-                 metric_keys: Sequence[str]) -> dict[str, float]:
+def needs_inverted(scenario: str, metric_keys: Sequence[str]) -> bool:
+    """Whether a metric of ``metric_keys`` that applies to ``scenario`` needs the output for
+    ``target - noise`` (a third run of the method per scene)."""
+    return any(METRICS[k].inverted and METRICS[k].applies(scenario) for k in metric_keys)
+
+
+def score_output(outputs: SceneOutputs, scene: Scene, metric_keys: Sequence[str]) -> dict[str, float]:
     """Every metric of ``metric_keys`` that applies to ``scene``'s scenario."""
-    out = {}
-    for key in metric_keys:
-        metric = METRICS[key]
-        if metric.scenarios is None or scene.scenario in metric.scenarios:
-            out[key] = float(metric.compute(output, noise_output, scene))
-    return out
+    return {key: float(METRICS[key].compute(outputs, scene))
+            for key in metric_keys if METRICS[key].applies(scene.scenario)}
 
 
 def evaluate(methods: Mapping[str, Method], scene_sets: Mapping[str, list[Scene]],
@@ -251,8 +275,11 @@ def evaluate(methods: Mapping[str, Method], scene_sets: Mapping[str, list[Scene]
                 audio += scene.seconds
                 if out.shape != noisy.shape:
                     raise ValueError(f"{name} returned {out.shape} for input {noisy.shape}")
-                noise_out = np.asarray(method(scene.noise), np.float32)
-                rows.append(score_output(out, noise_out, scene, results.metrics))
+                outputs = SceneOutputs(out, np.asarray(method(scene.noise), np.float32))
+                if needs_inverted(scenario, results.metrics):
+                    inverted = np.asarray(method(scene.target - scene.noise), np.float32)
+                    outputs = SceneOutputs(out, outputs.noise, inverted)
+                rows.append(score_output(outputs, scene, results.metrics))
                 if i == 0:
                     results.outputs[(scenario, name)] = out
             results.per_scene[(scenario, name)] = rows
@@ -271,8 +298,7 @@ def overall_rtf(results: Results, method: str) -> float:
 
 def markdown_table(results: Results, scenario: str) -> str:
     """One scenario's table: a row per method, a column per metric that applies, then the RTF."""
-    keys = [k for k in results.metrics
-            if METRICS[k].scenarios is None or scenario in METRICS[k].scenarios]
+    keys = [k for k in results.metrics if METRICS[k].applies(scenario)]
     lines = ["| method | " + " | ".join(METRICS[k].header for k in keys) + " | RTF |",
              "|---" * (len(keys) + 2) + "|"]
     for method in results.methods:

@@ -73,17 +73,17 @@ class SpectralState:
     constants: tuple | None = None  # (values key, derived constants): see _block_constants
 
 
-class SpectralDenoiser(Plugin, register=False):
-    """Base of the classic spectral denoisers (see the module docstring)."""
+class NoiseLearning:
+    """``learn()``, ``noise_profile`` and preset state for a plugin with ``mode="learned"``.
 
-    ESTIMATOR: ClassVar[Any] = None
-    PARAMETERS = SPECTRAL_CONTROLS
+    Mixed into :class:`SpectralDenoiser` and ``SubspaceDenoiser``: one profile format
+    (:class:`~hushboard.dsp.noise_profile.NoiseProfile`, the mean power spectrum of this module's
+    STFT), one set of checks (a clip shorter than one frame or digital silence raises
+    ``ValueError``), resampled to whatever rate the plugin later runs at.
+    """
 
-    def __init__(self, **parameters: Value) -> None:
-        self._noise_profile: NoiseProfile | None = None
-        super().__init__(**parameters)
+    _noise_profile: NoiseProfile | None = None
 
-    # -- learning --------------------------------------------------------------------------
     def learn(self, noise_audio: np.ndarray, sample_rate: float) -> NoiseProfile:
         """Learn the noise's mean spectrum from a noise-only clip and switch to ``mode="learned"``.
 
@@ -117,6 +117,29 @@ class SpectralDenoiser(Plugin, register=False):
         self._noise_profile = NoiseProfile.from_dict(profile) if profile else None
         self.reset()
 
+    def _learned_power(self, values: Mapping[str, Value], sample_rate: float, frame_size: int,
+                       num_channels: int) -> np.ndarray | None:
+        """The profile as ``(channels, frame_size // 2 + 1)`` power for a new stream in
+        ``mode="learned"`` (``None`` in the other modes); ``ValueError`` if nothing was learned."""
+        if values["mode"] != "learned":
+            return None
+        if self._noise_profile is None:
+            raise missing_profile_error(self)
+        return resample_profile(self._noise_profile, sample_rate, frame_size, num_channels)
+
+
+def missing_profile_error(plugin: Any) -> ValueError:
+    """The error of ``mode="learned"`` before ``learn()``."""
+    return ValueError(f"{type(plugin).__name__}: mode='learned' needs a noise profile; "
+                      "call learn(noise_audio, sample_rate) first.")
+
+
+class SpectralDenoiser(NoiseLearning, Plugin, register=False):
+    """Base of the classic spectral denoisers (see the module docstring)."""
+
+    ESTIMATOR: ClassVar[Any] = None
+    PARAMETERS = SPECTRAL_CONTROLS
+
     # -- Plugin hooks ----------------------------------------------------------------------
     def _latency_for(self, sample_rate: float) -> int:
         return frame_size_for(sample_rate) - 1
@@ -125,12 +148,7 @@ class SpectralDenoiser(Plugin, register=False):
                       values: Mapping[str, Value]) -> SpectralState:
         size = frame_size_for(sample_rate)
         stft = StreamingStft(size, size // 2)
-        learned = None
-        if values["mode"] == "learned":
-            if self._noise_profile is None:
-                raise ValueError(f"{type(self).__name__}: mode='learned' needs a noise profile; "
-                                 "call learn(noise_audio, sample_rate) first.")
-            learned = resample_profile(self._noise_profile, sample_rate, size, num_channels)
+        learned = self._learned_power(values, sample_rate, size, num_channels)
         estimator = self.ESTIMATOR.init_state(num_channels, stft.num_bins, sample_rate,
                                               stft.hop_size, values)
         return SpectralState(stft, stft.init_state(num_channels), estimator,
@@ -170,8 +188,7 @@ class SpectralDenoiser(Plugin, register=False):
         power += np.square(spectra.imag)
         mode = values["mode"]
         if mode == "learned" and state.learned_noise is None:
-            raise ValueError(f"{type(self).__name__}: mode='learned' needs a noise profile; "
-                             "call learn(noise_audio, sample_rate) first.")
+            raise missing_profile_error(self)
         override = state.learned_noise if mode == "learned" else None
         base_update = 0.0 if mode == "frozen" else 1.0
         factors = self._noise_update_factors(state, power, values)

@@ -1,26 +1,49 @@
 """``SubspaceDenoiser``: KLT signal-subspace enhancement as a plugin (see ``hushboard.dsp.subspace``)."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Mapping
 
 import numpy as np
 
 from ..dsp import dry_wet, subspace
 from .base import Plugin
-from .common import MIX, OUTPUT, REDUCTION_DB
+from .common import LINK, MIX, OUTPUT, REDUCTION_DB
 from .parameter import Value
+from .spectral import MODE, SENSITIVITY_DB, NoiseLearning, missing_profile_error
 
 
-class SubspaceDenoiser(Plugin):
+@dataclass
+class SubspaceStreamState:
+    """One stream: the geometry at its rate, the filter state, the learned noise band levels in
+    this geometry (``None`` unless the stream started in ``mode="learned"``) and the dry/wet mixer."""
+
+    geometry: subspace.Geometry
+    sample_rate: float
+    denoiser: subspace.SubspaceState
+    learned: np.ndarray | None
+    mixer: dry_wet.DryWetState
+
+
+class SubspaceDenoiser(NoiseLearning, Plugin):
     """Time-domain-constrained subspace estimator for coloured noise (Hu & Loizou 2003).
 
     Each 16 ms group of 1.3 ms sample vectors is filtered by ``L U diag(g) U^T L^-1``: ``L`` is
     the Cholesky factor of the noise covariance (from a noise spectrum tracked by minimum
-    statistics), ``U`` the eigenvectors of the prewhitened 32 ms covariance estimate;
-    eigen-components at or below the noise level get the ``reduction_db`` floor, so noise of any
-    colour alone comes out attenuated by about ``reduction_db``. Not STFT-based: there is no
-    stereo link (each channel has its own eigenvectors). Latency ``1.5 hop - 1`` samples (1151
-    at 48 kHz, 1043 at 44.1 kHz); any channel count.
+    statistics, or learned with ``learn()``), ``U`` the eigenvectors of the prewhitened 32 ms
+    covariance estimate; eigen-components at or below the noise level get the ``reduction_db``
+    floor, so noise of any colour alone comes out attenuated by about ``reduction_db``. Latency
+    ``1.5 hop - 1`` samples (1151 at 48 kHz, 1043 at 44.1 kHz); any channel count.
+
+    The controls the spectral denoisers share, where a subspace filter has them:
+    ``reduction_db``, ``sensitivity_db`` (scales the noise covariance), ``mode`` (``adaptive``,
+    ``learned`` from ``learn(noise_clip, sr)``, ``frozen``), ``mix``, ``output`` and ``link``:
+    ``mean``/``min`` give linked channels ONE filter (one eigendecomposition for all of them, the
+    channels' TDC gains combined by their mean or minimum), ``off`` one per channel. It has no
+    ``attack_ms``/``release_ms``/``smoothing_hz``: it has no frequency bins to smooth, and its
+    filter changes once per 16 ms group from a 32 ms covariance window, which is its time
+    smoothing (a subspace filter leaves little of the one-bin "musical noise" those controls
+    fight).
 
     Example:
         >>> import numpy as np
@@ -32,19 +55,36 @@ class SubspaceDenoiser(Plugin):
         True
     """
 
-    PARAMETERS = (REDUCTION_DB, MIX, OUTPUT)
+    PARAMETERS = (REDUCTION_DB, SENSITIVITY_DB, MODE, MIX, OUTPUT, LINK)
 
     def _latency_for(self, sample_rate: float) -> int:
         return subspace.Geometry.at(sample_rate).latency
 
     def _create_state(self, sample_rate: float, num_channels: int,
-                      values: Mapping[str, Value]) -> Any:
+                      values: Mapping[str, Value]) -> SubspaceStreamState:
         geometry = subspace.Geometry.at(sample_rate)
-        return (geometry, sample_rate, subspace.init_state(geometry, num_channels),
-                dry_wet.init_state(num_channels, geometry.latency, float(values["mix"]), sample_rate))
+        denoiser = subspace.init_state(geometry, num_channels)
+        learned = self._learned_power(values, sample_rate, geometry.fft_size, num_channels)
+        if learned is not None:
+            # the profile is in the units of a sqrt-Hann frame of fft_size samples (window
+            # energy fft_size / 2); the tracker's periodogram has the Hann taper's energy
+            learned = subspace.profile_levels(
+                learned * (denoiser.tables.taper_energy / (geometry.fft_size / 2)), geometry)
+        return SubspaceStreamState(geometry, sample_rate, denoiser, learned,
+                                   dry_wet.init_state(num_channels, geometry.latency,
+                                                      float(values["mix"]), sample_rate))
 
-    def _process_block(self, state: Any, block: np.ndarray, values: Mapping[str, Value]) -> np.ndarray:
-        geometry, sample_rate, denoiser, mixer = state
-        floor = 10.0 ** (-float(values["reduction_db"]) / 20.0)
-        wet = subspace.process_block(denoiser, block, geometry, sample_rate, floor)
-        return dry_wet.combine(mixer, block, wet, values["mix"], str(values["output"]))
+    def _process_block(self, state: SubspaceStreamState, block: np.ndarray,
+                       values: Mapping[str, Value]) -> np.ndarray:
+        mode = values["mode"]
+        if mode == "learned" and state.learned is None:
+            raise missing_profile_error(self)
+        controls = subspace.Controls(
+            floor=10.0 ** (-float(values["reduction_db"]) / 20.0),
+            noise_gain=10.0 ** (float(values["sensitivity_db"]) / 10.0),
+            learned=state.learned if mode == "learned" else None,
+            update=mode != "frozen",
+            link=str(values["link"]))
+        wet = subspace.process_block(state.denoiser, block, state.geometry, state.sample_rate,
+                                     controls)
+        return dry_wet.combine(state.mixer, block, wet, values["mix"], str(values["output"]))

@@ -14,7 +14,8 @@ def test_unity_floor_is_a_pure_delay_whatever_the_blocks(sample_rate):
     state = subspace.init_state(geometry, 2)
     pieces, pos = [], 0
     for size in [1, 700, 3, 5000, 65, 14231]:
-        pieces.append(subspace.process_block(state, x[:, pos:pos + size], geometry, sample_rate, 1.0))
+        pieces.append(subspace.process_block(state, x[:, pos:pos + size], geometry, sample_rate,
+                                              subspace.Controls(1.0)))
         pos += size
     y = np.concatenate(pieces, axis=1)
     delay = geometry.latency
@@ -31,7 +32,7 @@ def test_tdc_gains_keep_a_tone_subspace_and_floor_the_rest():
     x = (np.sin(2 * np.pi * 1000 * t) + 0.1 * rng.standard_normal(t.size))[None]
     windows = np.lib.stride_tricks.sliding_window_view(x, geometry.window, axis=1)[:, ::geometry.hop]
     state = subspace.init_state(geometry, 1)
-    filters = subspace.tdc_filters(windows, state, geometry, sample_rate, floor=0.1)
+    filters = subspace.tdc_filters(windows, state, geometry, sample_rate, subspace.Controls(floor=0.1))
     # H = L U diag(g) U^T L^-1 is similar to diag(g): its eigenvalues are g (real; H is not
     # symmetric under the coloured-noise model, so not eigvalsh)
     gains = np.sort(np.linalg.eigvals(filters[0, -1]).real)

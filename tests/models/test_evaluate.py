@@ -31,12 +31,14 @@ def test_analysers_are_skipped_and_denoisers_kept():
 
 def test_identity_and_half_gain_have_known_scores(scene_sets):
     methods = {"identity": lambda x: x, "half": lambda x: 0.5 * x}
-    results = evaluate.evaluate(methods, scene_sets, evaluate.FAST_METRICS)
+    results = evaluate.evaluate(methods, scene_sets, evaluate.FAST_METRICS + ("atten_scene_db",))
     for scenario in scene_sets:
         same, half = results.scores[(scenario, "identity")], results.scores[(scenario, "half")]
         assert same["si_sdr_i"] == pytest.approx(0.0, abs=1e-6)
         assert same["atten_db"] == pytest.approx(0.0, abs=1e-6) and same["lsd_db"] > 0
+        assert same["atten_scene_db"] == pytest.approx(0.0, abs=1e-4)
         assert half["atten_db"] == pytest.approx(20 * np.log10(2), abs=1e-4)  # 6.02 dB
+        assert half["atten_scene_db"] == pytest.approx(20 * np.log10(2), abs=1e-4)
         assert half["si_sdr_i"] == pytest.approx(0.0, abs=1e-4)  # SI-SDR ignores the scale
         assert results.rtf[(scenario, "half")] >= 0
     assert results.outputs[("stationary", "half")].shape == scene_sets["stationary"][0].noisy.shape
@@ -46,6 +48,22 @@ def test_identity_and_half_gain_have_known_scores(scene_sets):
     assert music_same["music_si_sdr"] == pytest.approx(expected, abs=1e-6)
     assert music_half["music_si_sdr"] == pytest.approx(expected, abs=1e-4)  # scale-invariant too
     assert "music_si_sdr" not in results.scores[("stationary", "identity")]
+
+
+def test_in_scene_attenuation_runs_the_inverted_mixture_only_when_asked(scene_sets):
+    calls = []
+
+    def counting(x):
+        calls.append(x)
+        return 0.5 * x
+
+    evaluate.evaluate({"half": counting}, {"stationary": scene_sets["stationary"]}, ["si_sdr", "atten_db"])
+    assert len(calls) == 2 * len(scene_sets["stationary"])  # the mixture and the noise alone
+    calls.clear()
+    evaluate.evaluate({"half": counting}, {"stationary": scene_sets["stationary"]}, ["atten_scene_db"])
+    scene = scene_sets["stationary"][0]
+    assert len(calls) == 3 * len(scene_sets["stationary"])
+    np.testing.assert_array_equal(calls[2], scene.target - scene.noise)
 
 
 def test_a_denoiser_beats_the_noisy_input_on_stationary_noise(scene_sets):
@@ -97,7 +115,7 @@ def test_score_method_for_training_scripts(tiny):
     assert set(scores) == set(scenarios.SCENARIOS)
     for name, row in scores.items():
         applies = {k for k in evaluate.FAST_METRICS
-                   if evaluate.METRICS[k].scenarios is None or name in evaluate.METRICS[k].scenarios}
+                   if evaluate.METRICS[k].applies(name)}
         assert set(row) == applies | {"rtf"}
         assert all(np.isfinite(v) for v in row.values())
     again = evaluate.score_method(lambda x: x, source=source, scenario_names=["low-snr"], count=1, seconds=1.0)

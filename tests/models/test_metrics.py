@@ -50,3 +50,36 @@ def test_noise_attenuation_per_band():
     lowpassed = np.fft.irfft(spectrum, n=48000)
     assert metrics.noise_attenuation_db(noise, lowpassed, 48000, low_hz=8000) == pytest.approx(40.0, abs=0.1)
     assert metrics.noise_attenuation_db(noise, lowpassed, 48000, high_hz=8000) == pytest.approx(0.0, abs=0.1)
+
+
+def frame_gate(x: np.ndarray, threshold: float, closed_gain: float = 0.1, frame: int = 480) -> np.ndarray:
+    """A signal-dependent processor: each 10 ms frame passes whole where its RMS exceeds
+    ``threshold`` and is scaled by ``closed_gain`` elsewhere (a crude speech gate)."""
+    frames = x.reshape(-1, frame)
+    loud = np.sqrt(np.mean(frames ** 2, axis=1, keepdims=True)) > threshold
+    return (frames * np.where(loud, 1.0, closed_gain)).reshape(-1)
+
+
+def test_in_scene_attenuation_is_exact_for_a_linear_processor():
+    rng = np.random.default_rng(4)
+    target, noise = rng.standard_normal(48000), 0.3 * rng.standard_normal(48000)
+    lowpass = np.ones(8) / 8  # any fixed filter: the phase-inversion estimate is exact
+    process = lambda x: np.convolve(x, lowpass)[: x.size]  # noqa: E731
+    alone = metrics.noise_attenuation_db(noise, process(noise), 48000)
+    in_scene = metrics.in_scene_attenuation_db(noise, process(target + noise), process(target - noise), 48000)
+    assert in_scene == pytest.approx(alone, abs=1e-9)
+    assert metrics.in_scene_attenuation_db(noise, target + noise, target - noise, 48000) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_in_scene_attenuation_sees_a_gate_that_opens_for_the_target():
+    """The noise alone keeps the gate closed (20 dB "removed"); with a loud target the gate is
+    open in the target's frames, and the noise passes there: what a listener hears."""
+    rng = np.random.default_rng(5)
+    noise = 0.05 * rng.standard_normal(48000)
+    target = np.where(np.arange(48000) < 24000, np.sin(2 * np.pi * 440 * np.arange(48000) / 48000), 0.0)
+    gate = lambda x: frame_gate(x, threshold=0.2)  # noqa: E731
+    alone = metrics.noise_attenuation_db(noise, gate(noise), 48000)
+    in_scene = metrics.in_scene_attenuation_db(noise, gate(target + noise), gate(target - noise), 48000)
+    assert alone == pytest.approx(20.0, abs=0.1)
+    # open in half the frames: 10 log10(2 / (1 + 0.01)) = 3.0 dB
+    assert in_scene == pytest.approx(10 * np.log10(2 / 1.01), abs=0.3)

@@ -1,4 +1,4 @@
-"""SpectralSubtraction and WienerDenoiser: what a user hears, on synthetic signals.
+"""SpectralSubtraction, WienerDenoiser and SubspaceDenoiser: what a user hears, on synthetic signals.
 
 Noise goes down by reduction_db, a tone and a speech-like signal stay, a learned fan noise is
 removed, learn() validates its clip and survives a sample-rate change, mode='frozen' stops the
@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from hushboard.plugin.spectral_subtraction import SpectralSubtraction
+from hushboard.plugin.subspace import SubspaceDenoiser
 from hushboard.plugin.wiener import WienerDenoiser
 from tests.conftest import speech_like
 
 SR = 48000
-DENOISERS = [SpectralSubtraction, WienerDenoiser]
+DENOISERS = [SpectralSubtraction, WienerDenoiser, SubspaceDenoiser]
 
 
 def level_db(x: np.ndarray) -> float:
@@ -134,6 +135,7 @@ def test_frozen_mode_stops_tracking_a_noise_change(cls):
 CHANGES = {
     SpectralSubtraction: [("over_subtraction", 1.0, 6.0), ("exponent", "power", "magnitude")],
     WienerDenoiser: [("method", "wiener", "log-mmse"), ("method", "log-mmse", "mmse-stsa")],
+    SubspaceDenoiser: [("sensitivity_db", -12.0, 12.0), ("mode", "adaptive", "frozen")],
 }
 
 
