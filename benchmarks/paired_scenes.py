@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_METRICS = ("pesq_wb", "si_sdr", "si_sdr_i", "visqol", "music_si_sdr", "atten_db")
+DEFAULT_METRICS = ("pesq_wb", "si_sdr", "si_sdr_i", "visqol", "music_si_sdr", "atten_db", "atten_scene_db")
 
 
 def load_per_scene(paths: list[Path]) -> dict[tuple[str, str], list[dict[str, float]]]:

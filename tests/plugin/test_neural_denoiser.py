@@ -186,8 +186,10 @@ def demo_clips():
 def test_music_protection_lifts_the_limit_where_music_plays_and_only_there(demo_clips):
     target, noise = demo_clips
     flat = NeuralDenoiser(reduction_db=30.0, music_protection=0.0)
-    protected = NeuralDenoiser()  # the defaults: 30 dB, music_protection 1
-    assert (protected.reduction_db, protected.music_protection) == (30.0, 1.0)
+    protected = NeuralDenoiser(music_protection=1.0)  # the most protection: 7.5 dB under music
+    defaults = NeuralDenoiser()
+    assert (defaults.reduction_db, defaults.music_protection) == (30.0, 0.25)
+    assert protected.reduction_db == 30.0
     mixture = (target + noise).astype(np.float32)
     kept = lambda y: float(np.dot(y, target) / np.dot(target, target))  # noqa: E731
     with_music = protected(mixture, SR)
@@ -214,7 +216,7 @@ def test_the_limit_glides_when_the_detector_switches(demo_clips):
     """A decision from 'no music' to 'music' moves the limit from 30 toward 7.5 dB by at most
     ~4 dB per 10 ms frame (50 ms one-pole), not in one 22 dB step; back, by at most ~1.1 dB."""
     _, noise = demo_clips
-    plugin = NeuralDenoiser()
+    plugin = NeuralDenoiser(music_protection=1.0)  # the widest swing: 30 <-> 7.5 dB
     plugin.process(noise[:SR], SR, reset=False)  # fan + hum: P(music) near 0
     state = plugin._stream.dsp
 

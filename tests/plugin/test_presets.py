@@ -175,7 +175,7 @@ def test_every_factory_preset_loads_validates_and_processes(name):
 
 
 def test_neural_presets_fix_the_limit_that_the_default_lets_music_lift():
-    """The default follows the music detector (30 dB, 7.5 dB where music plays); the dialogue
+    """The default follows the music detector (30 dB, 24.4 dB where music plays); the dialogue
     preset keeps a flat 30 dB and the music preset a flat 12 dB, neither running the detector.
     On steady noise alone (no music) the default removes what the dialogue preset does, and
     clearly more than the music preset's 12 dB."""
