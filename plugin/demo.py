@@ -9,7 +9,8 @@ podcast or stream engineer would build::
 
 It is streamed in 512-sample blocks with ``reset=False`` (as a live host would) and the report
 states the chain, its latency, the real-time factor, SI-SDR of noisy and denoised audio against
-the clean target, and how much quieter the noise alone comes out of the denoising stages.
+the clean target, and how much quieter the noise comes out of the denoising stages: alone, and
+while the target plays (phase inversion: ``models.metrics.in_scene_attenuation_db``).
 """
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ from .registry import PLUGINS
 SR = 48000
 BLOCK = 512
 #: Denoisers in order of preference: the demo uses the first one that is installed.
-PREFERRED_DENOISERS = ("MusicAwareDenoiser", "NoiseSuppressor", "WienerDenoiser")
+#: The first registered one runs: the neural denoiser (speech AND music as its target), else the
+#: music-aware classic one. On the clip at 5 dB SNR (2026-12-04): NeuralDenoiser SI-SDR 4.99 ->
+#: 9.91 dB, 14.3 dB of the noise removed while the target plays; MusicAwareDenoiser 6.38 dB, 2.6 dB.
+PREFERRED_DENOISERS = ("NeuralDenoiser", "MusicAwareDenoiser", "NoiseSuppressor", "WienerDenoiser")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -47,7 +51,8 @@ def load_clip(name: str) -> np.ndarray:
 
 
 def denoising_stages() -> list:
-    """The best installed broadband denoiser (the clip's hum is not mains hum: no HumRemover)."""
+    """The best registered broadband denoiser at its defaults (the clip's hum is not mains hum:
+    no HumRemover)."""
     for name in PREFERRED_DENOISERS:
         if name in PLUGINS:
             return [PLUGINS.get(name)()]
@@ -84,6 +89,8 @@ def level_db(x: np.ndarray) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..models.metrics import in_scene_attenuation_db
+
     target, noise = load_clip("target"), load_clip("noise")
     noise = noise * 10 ** ((level_db(target) - level_db(noise) - args.snr_db) / 20)
     noisy = (target + noise).astype(np.float32)
@@ -93,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     denoise_only = Chain(denoising_stages())
     cleaned = denoise_only(noisy, SR)
     noise_out = denoise_only(noise.astype(np.float32), SR)
+    inverted_out = denoise_only((target - noise).astype(np.float32), SR)
     args.out.mkdir(parents=True, exist_ok=True)
     for name, audio in (("noisy", noisy), ("denoised", out), ("target", target)):
         with AudioFile(str(args.out / f"{name}.wav"), "w", SR, audio.shape[0], bit_depth=24) as f:
@@ -110,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         f"| SI-SDR noisy vs target | {si_sdr_db(noisy, target):.2f} dB |",
         f"| SI-SDR after denoising stages vs target | {si_sdr_db(cleaned, target):.2f} dB |",
         f"| noise alone through denoising stages | {level_db(noise) - level_db(noise_out):.1f} dB quieter |",
+        f"| noise while the target plays (phase inversion) | "
+        f"{in_scene_attenuation_db(noise, cleaned, inverted_out, SR):.1f} dB quieter |",
         "", "Files: `noisy.wav`, `denoised.wav` (full chain), `target.wav`.",
     ]
     report = "\n".join(lines) + "\n"
