@@ -275,11 +275,10 @@ def evaluate(methods: Mapping[str, Method], scene_sets: Mapping[str, list[Scene]
                 audio += scene.seconds
                 if out.shape != noisy.shape:
                     raise ValueError(f"{name} returned {out.shape} for input {noisy.shape}")
-                outputs = SceneOutputs(out, np.asarray(method(scene.noise), np.float32))
-                if needs_inverted(scenario, results.metrics):
-                    inverted = np.asarray(method(scene.target - scene.noise), np.float32)
-                    outputs = SceneOutputs(out, outputs.noise, inverted)
-                rows.append(score_output(outputs, scene, results.metrics))
+                noise_out = np.asarray(method(scene.noise), np.float32)
+                inverted = (np.asarray(method(scene.target - scene.noise), np.float32)
+                            if needs_inverted(scenario, results.metrics) else None)
+                rows.append(score_output(SceneOutputs(out, noise_out, inverted), scene, results.metrics))
                 if i == 0:
                     results.outputs[(scenario, name)] = out
             results.per_scene[(scenario, name)] = rows

@@ -28,10 +28,10 @@ from .registry import PLUGINS
 
 SR = 48000
 BLOCK = 512
-#: Denoisers in order of preference: the demo uses the first one that is installed.
-#: The first registered one runs: the neural denoiser (speech AND music as its target), else the
-#: music-aware classic one. On the clip at 5 dB SNR (2026-12-04): NeuralDenoiser SI-SDR 4.99 ->
-#: 9.91 dB, 14.3 dB of the noise removed while the target plays; MusicAwareDenoiser 6.38 dB, 2.6 dB.
+#: Denoisers in order of preference: the demo uses the first one that is registered, the neural
+#: denoiser (speech AND music as its target), else the music-aware classic one. On the clip at
+#: 5 dB SNR (2026-12-04): NeuralDenoiser SI-SDR 4.99 -> 9.91 dB, 14.3 dB of the noise removed
+#: while the target plays; MusicAwareDenoiser 6.38 dB, 2.6 dB.
 PREFERRED_DENOISERS = ("NeuralDenoiser", "MusicAwareDenoiser", "NoiseSuppressor", "WienerDenoiser")
 
 
