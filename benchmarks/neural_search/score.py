@@ -23,7 +23,10 @@ from pathlib import Path
 from hushboard.models.evaluate import score_method
 from hushboard.plugin.neural_denoiser import NeuralDenoiser, ShippedGraph
 
-METRICS = ("pesq_wb", "stoi", "visqol", "si_sdr", "si_sdr_i", "music_si_sdr", "atten_db", "lsd_db")
+# atten_scene_db: the noise removed while the target plays (phase inversion), which the noise-alone
+# atten_db cannot show once the limit follows the music detector (models/neural_denoiser.md)
+METRICS = ("pesq_wb", "stoi", "visqol", "si_sdr", "si_sdr_i", "music_si_sdr", "atten_db", "atten_scene_db",
+           "lsd_db")
 
 
 def candidate_graph(path: Path) -> ShippedGraph:
