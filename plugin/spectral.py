@@ -119,19 +119,15 @@ class NoiseLearning:
 
     def _learned_power(self, values: Mapping[str, Value], sample_rate: float, frame_size: int,
                        num_channels: int) -> np.ndarray | None:
-        """The profile as ``(channels, frame_size // 2 + 1)`` power for a new stream in
-        ``mode="learned"`` (``None`` in the other modes); ``ValueError`` if nothing was learned."""
+        """The profile as ``(channels, frame_size // 2 + 1)`` power for a stream in
+        ``mode="learned"`` (``None`` in the other modes), at its start or when the mode is switched
+        to mid-stream; ``ValueError`` if nothing was learned."""
         if values["mode"] != "learned":
             return None
         if self._noise_profile is None:
-            raise missing_profile_error(self)
+            raise ValueError(f"{type(self).__name__}: mode='learned' needs a noise profile; "
+                             "call learn(noise_audio, sample_rate) first.")
         return resample_profile(self._noise_profile, sample_rate, frame_size, num_channels)
-
-
-def missing_profile_error(plugin: Any) -> ValueError:
-    """The error of ``mode="learned"`` before ``learn()``."""
-    return ValueError(f"{type(plugin).__name__}: mode='learned' needs a noise profile; "
-                      "call learn(noise_audio, sample_rate) first.")
 
 
 class SpectralDenoiser(NoiseLearning, Plugin, register=False):
@@ -187,8 +183,9 @@ class SpectralDenoiser(NoiseLearning, Plugin, register=False):
         power = np.square(spectra.real)
         power += np.square(spectra.imag)
         mode = values["mode"]
-        if mode == "learned" and state.learned_noise is None:
-            raise missing_profile_error(self)
+        if mode == "learned" and state.learned_noise is None:  # switched to mid-stream
+            state.learned_noise = self._learned_power(values, state.sample_rate, state.stft.frame_size,
+                                                      power.shape[0])
         override = state.learned_noise if mode == "learned" else None
         base_update = 0.0 if mode == "frozen" else 1.0
         factors = self._noise_update_factors(state, power, values)

@@ -10,7 +10,7 @@ from ..dsp import dry_wet, subspace
 from .base import Plugin
 from .common import LINK, MIX, OUTPUT, REDUCTION_DB
 from .parameter import Value
-from .spectral import MODE, SENSITIVITY_DB, NoiseLearning, missing_profile_error
+from .spectral import MODE, SENSITIVITY_DB, NoiseLearning
 
 
 @dataclass
@@ -64,21 +64,30 @@ class SubspaceDenoiser(NoiseLearning, Plugin):
                       values: Mapping[str, Value]) -> SubspaceStreamState:
         geometry = subspace.Geometry.at(sample_rate)
         denoiser = subspace.init_state(geometry, num_channels)
-        learned = self._learned_power(values, sample_rate, geometry.fft_size, num_channels)
-        if learned is not None:
-            # the profile is in the units of a sqrt-Hann frame of fft_size samples (window
-            # energy fft_size / 2); the tracker's periodogram has the Hann taper's energy
-            learned = subspace.profile_levels(
-                learned * (denoiser.tables.taper_energy / (geometry.fft_size / 2)), geometry)
-        return SubspaceStreamState(geometry, sample_rate, denoiser, learned,
+        return SubspaceStreamState(geometry, sample_rate, denoiser,
+                                   self._learned_levels(values, sample_rate, geometry, denoiser,
+                                                        num_channels),
                                    dry_wet.init_state(num_channels, geometry.latency,
                                                       float(values["mix"]), sample_rate))
+
+    def _learned_levels(self, values: Mapping[str, Value], sample_rate: float, geometry: subspace.Geometry,
+                        denoiser: subspace.SubspaceState, num_channels: int) -> np.ndarray | None:
+        """The learned profile as this geometry's noise band levels (``None`` unless
+        ``mode="learned"``; ``ValueError`` if nothing was learned)."""
+        power = self._learned_power(values, sample_rate, geometry.fft_size, num_channels)
+        if power is None:
+            return None
+        # the profile is in the units of a sqrt-Hann frame of fft_size samples (window energy
+        # fft_size / 2); the tracker's periodogram has the Hann taper's energy
+        return subspace.profile_levels(power * (denoiser.tables.taper_energy / (geometry.fft_size / 2)),
+                                       geometry)
 
     def _process_block(self, state: SubspaceStreamState, block: np.ndarray,
                        values: Mapping[str, Value]) -> np.ndarray:
         mode = values["mode"]
-        if mode == "learned" and state.learned is None:
-            raise missing_profile_error(self)
+        if mode == "learned" and state.learned is None:  # switched to mid-stream
+            state.learned = self._learned_levels(values, state.sample_rate, state.geometry, state.denoiser,
+                                                 block.shape[0])
         controls = subspace.Controls(
             floor=10.0 ** (-float(values["reduction_db"]) / 20.0),
             noise_gain=10.0 ** (float(values["sensitivity_db"]) / 10.0),

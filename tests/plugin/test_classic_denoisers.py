@@ -132,6 +132,21 @@ def test_frozen_mode_stops_tracking_a_noise_change(cls):
     assert level_db(outputs["frozen"]) > level_db(loud) - 3.0  # not tracked: passes as "signal"
 
 
+@pytest.mark.parametrize("cls", DENOISERS)
+def test_switching_to_learned_mid_stream_uses_the_profile_learned_before(cls):
+    """learn() once, go on adaptively, switch mode to 'learned' mid-stream (a host automating
+    the mode): the learned profile applies from there (it once raised 'needs a profile')."""
+    plugin = cls(reduction_db=20.0)
+    plugin.learn(white(SR, 0.01, seed=12).astype(np.float32), SR)  # a quiet noise
+    plugin.mode = "adaptive"
+    loud = white(4 * SR, 0.1, seed=13).astype(np.float32)  # 20 dB louder than the profile
+    tracked = plugin.process(loud[: 3 * SR], SR, reset=False)[2 * SR:]
+    plugin.mode = "learned"
+    learned = plugin.process(loud[3 * SR:], SR, reset=False)[SR // 2:]
+    assert level_db(tracked) < level_db(loud) - 14.0  # adaptive: the loud noise is the noise
+    assert level_db(learned) > level_db(loud) - 3.0  # learned: 20 dB over the profile, it passes
+
+
 CHANGES = {
     SpectralSubtraction: [("over_subtraction", 1.0, 6.0), ("exponent", "power", "magnitude")],
     WienerDenoiser: [("method", "wiener", "log-mmse"), ("method", "log-mmse", "mmse-stsa")],
