@@ -369,11 +369,13 @@ class Controls:
     link: str = "off"
 
 
-def profile_levels(power: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """Noise band levels ``(channels, bands)`` of a known mean noise spectrum ``(channels, bins)``
-    in this geometry's periodogram units (a learned profile): each band's median, as the tracker
-    takes them (the tracker's bias factors turn its minima into such mean levels)."""
-    return band_medians(power, geometry)
+def profile_levels(power: np.ndarray, geometry: Geometry, tables: "Tables") -> np.ndarray:
+    """Noise band levels ``(channels, bands)`` of a learned mean noise spectrum ``(channels,
+    fft_size // 2 + 1)`` given in the units of a sqrt-Hann frame of ``fft_size`` samples (window
+    energy ``fft_size / 2``: ``noise_profile.resample_profile``'s): rescaled to the energy of
+    this tracker's Hann taper, then each band's median, as the tracker takes them (its bias
+    factors turn its minima into such mean levels)."""
+    return band_medians(power * (tables.taper_energy / (geometry.fft_size / 2)), geometry)
 
 
 def tdc_gains(eigenvalues: np.ndarray, geometry: Geometry, floor: float) -> np.ndarray:

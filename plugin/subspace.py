@@ -16,7 +16,7 @@ from .spectral import MODE, SENSITIVITY_DB, NoiseLearning
 @dataclass
 class SubspaceStreamState:
     """One stream: the geometry at its rate, the filter state, the learned noise band levels in
-    this geometry (``None`` unless the stream started in ``mode="learned"``) and the dry/wet mixer."""
+    this geometry (``None`` until the stream runs in ``mode="learned"``) and the dry/wet mixer."""
 
     geometry: subspace.Geometry
     sample_rate: float
@@ -75,12 +75,7 @@ class SubspaceDenoiser(NoiseLearning, Plugin):
         """The learned profile as this geometry's noise band levels (``None`` unless
         ``mode="learned"``; ``ValueError`` if nothing was learned)."""
         power = self._learned_power(values, sample_rate, geometry.fft_size, num_channels)
-        if power is None:
-            return None
-        # the profile is in the units of a sqrt-Hann frame of fft_size samples (window energy
-        # fft_size / 2); the tracker's periodogram has the Hann taper's energy
-        return subspace.profile_levels(power * (denoiser.tables.taper_energy / (geometry.fft_size / 2)),
-                                       geometry)
+        return None if power is None else subspace.profile_levels(power, geometry, denoiser.tables)
 
     def _process_block(self, state: SubspaceStreamState, block: np.ndarray,
                        values: Mapping[str, Value]) -> np.ndarray:
