@@ -19,6 +19,7 @@ source file is in two splits and rebuilding gives the same split.
 | noise | ufoai-sound | recorded ambiences: machinery, ventilation, rain, wind, crowds, fire |
 | extra_music | ufoai-music | UFO:AI soundtrack: dark ambient, electronic, orchestral (GPL-2+, CC-BY(-SA)-3.0) |
 | extra_noise | megaglest-data, 0ad-data | outdoor ambiences: day and night (birds, crickets), rain, wind, storms, rivers, waves (CC-BY-SA-3.0) |
+| more_music | nexuiz-music, hedgewars-data, supertux-data, fretsonfire-songs-muldjord, -sectoid | other genres: electronic and metal (Nexuiz), light orchestral and world (Hedgewars), chiptune and pop (SuperTux), live rock band backing tracks (Frets on Fire) |
 
 ``extra_music`` and ``extra_noise`` are kept apart from ``music`` and ``noise`` so the recipes
 trained on the three first kinds (the shipped neural denoiser's) read the same stems after they
@@ -47,12 +48,30 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 SR = 48000
-KINDS = ("speech", "music", "noise", "extra_music", "extra_noise")
+KINDS = ("speech", "music", "noise", "extra_music", "extra_noise", "more_music")
 DEFAULT_KINDS = ("speech", "music", "noise", "extra_music")  # what ``build`` fetches unless told
 SPLITS = ("train", "validation", "test")
 PACKAGES = {"speech": ("klettres-data",), "music": ("warzone2100-music", "wesnoth-1.16-music"),
             "noise": ("ufoai-sound",), "extra_music": ("ufoai-music",),
-            "extra_noise": ("megaglest-data", "0ad-data")}
+            "extra_noise": ("megaglest-data", "0ad-data"),
+            "more_music": ("nexuiz-music", "hedgewars-data", "supertux-data",
+                           "fretsonfire-songs-muldjord", "fretsonfire-songs-sectoid")}
+#: The music files of the ``more_music`` packages that are not music packages (sound effects and
+#: voices beside them are left out), as globs under the unpacked package. Frets on Fire songs are
+#: split into a backing track and a guitar track; only the backing track (``song.ogg``) is taken,
+#: so one song is one file and cannot sit in two splits.
+MUSIC_FILES = {"hedgewars-data": "usr/share/games/hedgewars/Data/Music/*.ogg",
+               "supertux-data": "usr/share/games/supertux2/music/*/*.ogg",
+               "fretsonfire-songs-muldjord": "usr/share/games/fretsonfire/data/songs/*/*/song.ogg",
+               "fretsonfire-songs-sectoid": "usr/share/games/fretsonfire/data/songs/*/*/song.ogg"}
+#: License of the files taken from packages whose copyright file cannot be matched to them by
+#: machine, read from those files by hand: Nexuiz's (free text) says GPL-2+, Muldjord's songs
+#: CC-BY-SA-3.0, Sectoid's songs carry the MIT (Expat) text; SuperTux's is DEP-5 but names its
+#: music ``data/music/*`` (GPL-2+), which Debian installs as ``supertux2/music/``.
+STATED_LICENSES = {"nexuiz-music": "GPL-2+", "fretsonfire-songs-muldjord": "CC-BY-SA-3.0",
+                   "fretsonfire-songs-sectoid": "Expat", "supertux-data": "GPL-2+"}
+#: Music inside game archives (``.pk3`` zips): package -> folder of the archive holding it.
+ARCHIVED_MUSIC = {"ufoai-music": "music/", "nexuiz-music": "sound/cdtracks/"}
 #: Ambience files of ufoai-sound that hold music or speech (a disco track, jingles, TV news, radio
 #: and alien voice messages): as "noise" they would teach the denoiser to remove music and voices
 #: and the detector that music is "not music". Matched against the file name's stem.
@@ -94,6 +113,10 @@ def decode(data: bytes, ffmpeg: str) -> np.ndarray:
 
 def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
     """``(name, bytes)`` of every audio file of an unpacked package (zip/pk3 archives opened)."""
+    if package in MUSIC_FILES:
+        for path in sorted(root.glob(MUSIC_FILES[package])):
+            yield str(path.relative_to(root)), path.read_bytes()
+        return
     for path in sorted(root.rglob("*")):
         if path.suffix in (".ogg", ".opus", ".wav", ".flac"):
             if package == "klettres-data" or "music" in package:  # (megaglest-data: below)
@@ -104,10 +127,10 @@ def package_files(root: Path, package: str) -> Iterator[tuple[str, bytes]]:
                     if name.startswith("sound/ambience/") and name.endswith(".ogg") \
                             and Path(name).stem not in NOT_NOISE:
                         yield f"{path.name}:{name}", archive.read(name)
-        elif path.suffix == ".pk3" and package == "ufoai-music":
+        elif path.suffix == ".pk3" and package in ARCHIVED_MUSIC:
             with zipfile.ZipFile(path) as archive:
                 for name in sorted(archive.namelist()):
-                    if name.startswith("music/") and name.endswith(".ogg"):
+                    if name.startswith(ARCHIVED_MUSIC[package]) and name.endswith(".ogg"):
                         yield f"{path.name}:{name}", archive.read(name)
         elif path.name == "public.zip" and package == "0ad-data":
             with zipfile.ZipFile(path) as archive:
@@ -132,6 +155,8 @@ def copyright_path(root: Path, package: str) -> Path:
 
 def license_of(root: Path, package: str) -> str:
     """The package's default license: the first ``License:`` line of its copyright file."""
+    if package in STATED_LICENSES:
+        return STATED_LICENSES[package]
     copyright_file = copyright_path(root, package)
     lines = copyright_file.read_text(errors="replace").splitlines() if copyright_file.exists() else []
     found = [line.split(":", 1)[1].strip() for line in lines if line.startswith("License:")]
@@ -140,9 +165,10 @@ def license_of(root: Path, package: str) -> str:
 
 def copyright_stanzas(root: Path, package: str) -> list[tuple[tuple[str, ...], str]]:
     """``(file patterns, license)`` of each ``Files:`` stanza of a machine-readable Debian
-    copyright file (DEP-5), in file order; empty when the file is missing or not DEP-5."""
+    copyright file (DEP-5), in file order; empty when the file is missing or not DEP-5, or when
+    ``STATED_LICENSES`` gives the package's license."""
     copyright_file = copyright_path(root, package)
-    if not copyright_file.exists():
+    if not copyright_file.exists() or package in STATED_LICENSES:
         return []
     stanzas, patterns, field = [], [], ""
     for line in copyright_file.read_text(errors="replace").splitlines():
@@ -220,7 +246,7 @@ def stem_source(split: str, cache: Path | None = None) -> StemSource:
     """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``.
 
     The speech, music and noise stems must exist (``FileNotFoundError`` naming the build command
-    otherwise); ``extra_music`` and ``extra_noise`` are opened on first use, so recipes that never
+    otherwise); ``extra_music``, ``extra_noise`` and ``more_music`` are opened on first use, so recipes that never
     ask for them run on a cache built before they existed.
     """
     cache = cache or default_cache()
@@ -246,20 +272,22 @@ def stem_source(split: str, cache: Path | None = None) -> StemSource:
     return take
 
 
-def with_extra(take: StemSource, kind: str, share: float) -> StemSource:
-    """``take`` whose excerpts of ``kind`` come from the ``extra_<kind>`` stems (``models.stems``:
-    ``extra_music`` is the UFO:AI soundtrack, dark ambient among it; ``extra_noise`` the megaglest
-    and 0ad outdoor ambiences) with probability ``share``, else from ``kind`` itself.
+def with_extra(take: StemSource, kind: str, share: float, source: str | None = None) -> StemSource:
+    """``take`` whose excerpts of ``kind`` come from the ``source`` stems (default
+    ``extra_<kind>``; ``extra_music`` is the UFO:AI soundtrack, dark ambient among it,
+    ``extra_noise`` the megaglest and 0ad outdoor ambiences, ``more_music`` other genres) with
+    probability ``share``, else from ``kind`` itself.
 
     ``share = 0`` returns ``take`` itself (no extra draw: the recipe's scenes stay those of
     recipes without the extra stems). Wrappers for two kinds compose; each draws only for its own.
     """
     if share <= 0:
         return take
+    source = source or f"extra_{kind}"
 
     def mixed(asked: str, rng: np.random.Generator, n: int) -> np.ndarray:
         if asked == kind and rng.uniform() < share:
-            return take(f"extra_{kind}", rng, n)
+            return take(source, rng, n)
         return take(asked, rng, n)
 
     return mixed

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,12 +276,26 @@ def build_examples(take: StemSource, count: int, seed: int, synthetic_noise: flo
                     np.array([x for part in parts for x in part[3]]))
 
 
+def learning_rate(step: int, total_steps: int, peak: float, final: float | None) -> float:
+    """Learning rate of optimiser step ``step`` (0-based) of ``total_steps``.
+
+    ``final=None``: constant ``peak``. Otherwise a half-cosine from ``peak`` down to ``final`` over
+    the whole run (Loshchilov & Hutter, "SGDR", ICLR 2017, eq. 5 without restarts), so the last
+    epochs average out the mini-batch noise instead of ending on one noisy step.
+    """
+    if final is None:
+        return peak
+    return final + 0.5 * (peak - final) * (1.0 + math.cos(math.pi * step / max(total_steps, 1)))
+
+
 def train(train_set: Examples, epochs: int, seed: int, log: Callable[[str], None] = print,
-          hidden: int = 32, music_weight: float = 1.0):
+          hidden: int = 32, music_weight: float = 1.0, lr: float = 3e-3,
+          final_lr: float | None = None):
     """Fit ``MusicDetectorNet`` with binary cross-entropy; returns the trained network.
 
     ``hidden``: GRU width; ``music_weight``: weight of music-present frames in the music loss
-    (above 1 trades precision for recall).
+    (above 1 trades precision for recall); ``lr``, ``final_lr``: the AdamW step size and where
+    its cosine decay ends (``None``: constant), see ``learning_rate``.
     """
     import torch
 
@@ -291,7 +306,7 @@ def train(train_set: Examples, epochs: int, seed: int, log: Callable[[str], None
     flat = train_set.features.reshape(-1, train_set.features.shape[-1])
     net.feature_mean.copy_(torch.from_numpy(flat.mean(axis=0)))
     net.feature_std.copy_(torch.from_numpy(flat.std(axis=0) + 1e-3))
-    optimiser = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-2)
+    optimiser = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-2)
     features = torch.from_numpy(train_set.features)
     labels = torch.from_numpy(train_set.labels)
 
@@ -301,10 +316,15 @@ def train(train_set: Examples, epochs: int, seed: int, log: Callable[[str], None
         return torch.nn.functional.binary_cross_entropy(probs, target, weight=weight)
 
     batch = 32
+    steps_per_epoch = -(-features.shape[0] // batch)
+    step = 0
     for epoch in range(epochs):
         order = torch.randperm(features.shape[0])
         total = 0.0
         for start in range(0, len(order), batch):
+            for group in optimiser.param_groups:
+                group["lr"] = learning_rate(step, epochs * steps_per_epoch, lr, final_lr)
+            step += 1
             idx = order[start:start + batch]
             noisy = features[idx] + 0.05 * torch.randn_like(features[idx]) * net.feature_std
             probs, _ = net(noisy, net.initial_state(len(idx)))
@@ -394,6 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--synthetic-noise", type=float, default=0.25,
                         help="share of training scenes whose noise is synthetic (hum, fan, coloured noise)")
     parser.add_argument("--hidden", type=int, default=32, help="GRU width")
+    parser.add_argument("--lr", type=float, default=3e-3, help="AdamW step size (the peak)")
+    parser.add_argument("--final-lr", type=float, default=None,
+                        help="end of a cosine decay of the step size over the run (default: none, "
+                             "constant --lr)")
     parser.add_argument("--music-weight", type=float, default=1.0,
                         help="loss weight of music-present frames")
     parser.add_argument("--tilt", type=float, default=4.0,
@@ -416,6 +440,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="share of recorded-noise excerpts drawn from the extra_noise stems "
                              "(megaglest and 0ad outdoor ambiences) in every split; > 0 also "
                              "scores the scenes of the recipe without extra stems (test_original)")
+    parser.add_argument("--more-music", type=float, default=0.0,
+                        help="share of music excerpts drawn from the more_music stems (other "
+                             "genres: electronic, metal, chiptune, rock) in every split; > 0 also "
+                             "scores the scenes of the recipe without extra stems (test_original)")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="an ONNX detector (e.g. the shipped models/music_detector.onnx) scored "
                              "on the same evaluation scenes, as 'baseline' in the metrics")
@@ -424,11 +452,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.time()
 
     def source(split: str) -> StemSource:
-        return with_extra(with_extra(stem_source(split), "music", args.extra_music),
-                          "noise", args.extra_noise)
+        take = with_extra(stem_source(split), "music", args.more_music, "more_music")
+        return with_extra(with_extra(take, "music", args.extra_music), "noise", args.extra_noise)
 
     extra = (f"-xm{args.extra_music:g}" if args.extra_music > 0 else "") + \
-        (f"-xn{args.extra_noise:g}" if args.extra_noise > 0 else "")
+        (f"-xn{args.extra_noise:g}" if args.extra_noise > 0 else "") + \
+        (f"-mm{args.more_music:g}" if args.more_music > 0 else "")
     drone = f"-drone{args.drone:g}" if args.drone > 0 else ""
     key = f"s{args.seed}-syn{args.synthetic_noise:g}"
     sets = {
@@ -453,7 +482,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = {split: cached_examples(args.cache, names[split], make) for split, make in sets.items()}
     print(f"features built in {time.time() - started:.0f} s")
     trained = time.time()
-    net = train(data["train"], args.epochs, args.seed, hidden=args.hidden, music_weight=args.music_weight)
+    net = train(data["train"], args.epochs, args.seed, hidden=args.hidden, music_weight=args.music_weight,
+                lr=args.lr, final_lr=args.final_lr)
     import torch
 
     from .music_detector import export_onnx
@@ -472,10 +502,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = {"weights": net.count_weights(), "train_examples": args.train_examples,
                "test_examples": args.test_examples, "epochs": args.epochs, "seed": args.seed,
                "synthetic_noise": args.synthetic_noise, "hidden": args.hidden,
-               "music_weight": args.music_weight, "tilt_db_per_octave": args.tilt,
+               "music_weight": args.music_weight, "lr": args.lr, "final_lr": args.final_lr,
+               "tilt_db_per_octave": args.tilt,
                "lowpass_share": args.lowpass,
                "music_lowpass_share": args.music_lowpass, "extra_music_share": args.extra_music,
-               "extra_noise_share": args.extra_noise,
+               "extra_noise_share": args.extra_noise, "more_music_share": args.more_music,
                "drone_share": args.drone,
                "minutes": round((time.time() - started) / 60, 1),
                "training_minutes": round((time.time() - trained) / 60, 1), **reports}

@@ -83,6 +83,17 @@ def test_recipe_options_synthetic_noise_width_and_music_weight():
     assert net.hidden == 16 and net.count_weights() < MusicDetectorNet().count_weights()
 
 
+def test_cosine_decay_runs_from_the_peak_to_the_final_step_size():
+    rates = [recipe.learning_rate(step, 100, 3e-3, 3e-5) for step in range(101)]
+    assert rates[0] == pytest.approx(3e-3) and rates[-1] == pytest.approx(3e-5)
+    assert rates[50] == pytest.approx(0.5 * (3e-3 + 3e-5)) and np.all(np.diff(rates) < 0)
+    assert {recipe.learning_rate(step, 100, 3e-3, None) for step in (0, 50, 99)} == {3e-3}
+    data = recipe.build_examples(synthetic_take, 4, seed=3)
+    constant = recipe.train(data, epochs=3, seed=0, log=lambda line: None)  # one step an epoch
+    decayed = recipe.train(data, epochs=3, seed=0, log=lambda line: None, final_lr=1e-5)
+    assert not torch.allclose(constant.dense_out.weight, decayed.dense_out.weight)
+
+
 def test_tilt_augmentation_is_a_tilt_about_the_pivot_and_keeps_the_labels():
     freqs = np.fft.rfftfreq(recipe.FRAME, 1.0 / recipe.SR)
     gains_db = 10 * np.log10(recipe.tilt_gains(4.0))

@@ -201,3 +201,43 @@ def test_babble_share_replaces_recorded_noise_with_summed_talkers():
     for clip in babble.noise:
         assert 3 <= tones(clip) <= 5 and np.sqrt(np.mean(clip.astype(float) ** 2)) == pytest.approx(1, rel=1e-5)
     assert min(tones(clip) for clip in plain.noise) > 20  # the recorded-noise stand-in: broadband
+
+
+def test_more_music_takes_only_the_music_of_game_packages(tmp_path):
+    import zipfile
+
+    hedgewars = tmp_path / "hw"
+    (hedgewars / "usr/share/games/hedgewars/Data/Music").mkdir(parents=True)
+    (hedgewars / "usr/share/games/hedgewars/Data/Sounds/voices/Default").mkdir(parents=True)
+    (hedgewars / "usr/share/games/hedgewars/Data/Music/Beach.ogg").write_bytes(b"beach")
+    (hedgewars / "usr/share/games/hedgewars/Data/Sounds/voices/Default/Hello.ogg").write_bytes(b"voice")
+    assert dict(stems.package_files(hedgewars, "hedgewars-data")) == {
+        "usr/share/games/hedgewars/Data/Music/Beach.ogg": b"beach"}
+
+    fof = tmp_path / "fof"
+    song = fof / "usr/share/games/fretsonfire/data/songs/band/a_song"
+    song.mkdir(parents=True)
+    (song / "song.ogg").write_bytes(b"backing")
+    (song / "guitar.ogg").write_bytes(b"guitar")  # the same song's other track: not a second file
+    assert list(dict(stems.package_files(fof, "fretsonfire-songs-sectoid")).values()) == [b"backing"]
+
+    nexuiz = tmp_path / "nx/usr/share/games/nexuiz/data"
+    nexuiz.mkdir(parents=True)
+    with zipfile.ZipFile(nexuiz / "music.pk3", "w") as archive:
+        archive.writestr("sound/cdtracks/stairs.ogg", "track")
+        archive.writestr("sound/misc/beep.ogg", "beep")
+    assert dict(stems.package_files(tmp_path / "nx", "nexuiz-music")) == {
+        "music.pk3:sound/cdtracks/stairs.ogg": b"track"}
+    assert stems.license_of(tmp_path / "nx", "nexuiz-music") == "GPL-2+"  # free-text copyright file
+
+
+def test_with_extra_draws_from_a_named_source():
+    def take(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+        return np.full(n, {"music": 2.0, "more_music": 6.0, "extra_music": 4.0}.get(kind, 1.0))
+
+    rng = np.random.default_rng(0)
+    more = stems.with_extra(take, "music", 1.0, "more_music")
+    assert more("music", rng, 3).tolist() == [6.0] * 3 and more("speech", rng, 1)[0] == 1.0
+    both = stems.with_extra(stems.with_extra(take, "music", 0.5, "more_music"), "music", 0.5)
+    drawn = {both("music", rng, 1)[0] for _ in range(200)}
+    assert drawn == {2.0, 4.0, 6.0}
