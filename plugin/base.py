@@ -32,6 +32,11 @@ What the base does, matching pedalboard 0.9 (measured facts in shared/PEDALBOARD
 - A change of sample rate or channel count while streaming raises ``ValueError``.
 - Parameters may be set from any thread at any time: setting takes a lock, and each internal
   block of ``buffer_size`` samples uses one consistent snapshot of all values.
+
+One more than pedalboard: a plugin pickles and copies (``plugin/pickling.py``). A subclass
+names in ``_TRANSIENT`` the attributes it keeps for the running stream or as caches; the rest of
+its ``__dict__`` travels, and the copy is made by ``cls()`` (so every parameter needs a default,
+as ``Param`` requires).
 """
 from __future__ import annotations
 
@@ -265,6 +270,17 @@ class Plugin:
     def parameters(self) -> dict[str, Parameter]:
         """Ordered mapping ``name -> Parameter`` (live views, settable)."""
         return {spec.name: Parameter(self, spec) for spec in self.PARAMETERS}
+
+    # -- pickling and copying (``plugin/pickling.py``) ------------------------------------------
+    #: Attributes of a subclass that belong to the running stream or are caches: not pickled.
+    _TRANSIENT: ClassVar[tuple[str, ...]] = ()
+
+    def __reduce__(self) -> tuple:
+        """Pickle (and ``copy``) support: configuration, learned state and automation travel;
+        the copy starts a fresh stream, like the original after ``reset()``."""
+        from . import pickling
+
+        return pickling.restore_plugin, (type(self), pickling.plugin_state(self))
 
     def __repr__(self) -> str:
         values = self._values_snapshot()

@@ -211,6 +211,13 @@ class _Host:
 
     on_nonfinite = NonfinitePolicy()
 
+    def __reduce__(self) -> tuple:
+        """Pickle (and ``copy``) support, native pedalboard members included (``plugin/pickling.py``):
+        the copy holds the same configuration and starts a fresh stream."""
+        from . import pickling
+
+        return pickling.restore_host, (type(self), pickling.host_state(self))
+
     # -- what Chain and Mix provide --------------------------------------------------------
     def get_latency_samples(self, sample_rate: float) -> int:
         raise NotImplementedError

@@ -67,6 +67,8 @@ class FrameLog:
     ``process`` call (or one ``Chain`` hand-off, ``_process_aligned``) is handed, in order, to
     ``_logged`` when the call ends, so a script reads the frames of the whole call."""
 
+    _TRANSIENT: tuple[str, ...] = ("_frames_logged",)  # one call's log: never pickled
+
     def process(self, input_array: np.ndarray, sample_rate: float, buffer_size: int = 8192,
                 reset: bool = True) -> np.ndarray:
         with self._frame_log():

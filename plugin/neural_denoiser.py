@@ -244,6 +244,7 @@ class NeuralDenoiser(MusicProbabilityLog, Plugin):
     """
 
     PARAMETERS = (NEURAL_REDUCTION_DB, MIX, OUTPUT, POST_FILTER, LINK, MODEL, MUSIC_PROTECTION, NEURAL_HOLD_MS)
+    _TRANSIENT = MusicProbabilityLog._TRANSIENT + ("_graphs",)  # loaded ONNX graphs: a cache
 
     def __init__(self, **parameters: Value) -> None:
         self._graphs: dict[str, ShippedGraph] = {}
