@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from . import automation as _automation
-from .parameter import Param, Parameter, Value
+from .parameter import Param, Parameter, Value, constructor_signature
 from .registry import PLUGINS
 
 DEFAULT_SAMPLE_RATE = 48000.0
@@ -218,6 +218,7 @@ class Plugin:
             raise TypeError(f"{cls.__name__} declares a parameter name twice")
         for spec in cls.PARAMETERS:
             setattr(cls, spec.name, _parameter_property(spec))
+        cls.__signature__ = constructor_signature(cls.PARAMETERS)  # type: ignore[attr-defined]
         if register:
             PLUGINS.register(cls.__name__, cls)
 

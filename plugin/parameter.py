@@ -21,9 +21,10 @@ DAW automation lanes:
 """
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Literal, Sequence, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from .base import Plugin
@@ -216,6 +217,22 @@ class Param:
         if self.is_choice:
             return str(value)
         return f"{_fmt(float(value))} {self.unit}".strip()
+
+
+def constructor_signature(specs: Sequence[Param]) -> inspect.Signature:
+    """The keyword-only signature ``(*, name: type = default, ...)`` of a plugin's constructor,
+    from its ``PARAMETERS``: what ``help()``, IPython and ``inspect.signature`` show, as for
+    pedalboard's plugins (whose constructors name every parameter)."""
+    def annotation(spec: Param) -> Any:
+        if spec.is_boolean:
+            return bool
+        if spec.is_choice:
+            return Literal[tuple(spec.choices or ())]  # type: ignore[misc]
+        return int if spec.is_integer else float
+
+    return inspect.Signature([inspect.Parameter(spec.name, inspect.Parameter.KEYWORD_ONLY,
+                                                default=spec.default, annotation=annotation(spec))
+                              for spec in specs], return_annotation=None)
 
 
 def _fmt(number: float) -> str:

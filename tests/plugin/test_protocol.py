@@ -231,6 +231,27 @@ def test_parameters_are_plain_properties_like_pedalboard():
     assert {spec.name for spec in hushboard.HumRemover.PARAMETERS} <= props
 
 
+def test_constructors_name_every_parameter_like_pedalboard(plugin_class):
+    """``inspect.signature`` (what help(), IPython and IDEs show) lists each parameter as a
+    keyword with its default and type, from the one parameter model."""
+    import inspect
+    import typing
+
+    signature = inspect.signature(plugin_class)
+    assert list(signature.parameters) == [spec.name for spec in plugin_class.PARAMETERS]
+    for spec in plugin_class.PARAMETERS:
+        given = signature.parameters[spec.name]
+        assert given.kind is inspect.Parameter.KEYWORD_ONLY and given.default == spec.default
+        if spec.is_choice:
+            assert typing.get_args(given.annotation) == spec.choices
+        else:
+            assert given.annotation is type(spec.default) or (given.annotation, type(spec.default)) == (float, int)
+    bound = signature.bind(**{spec.name: spec.default for spec in plugin_class.PARAMETERS})
+    assert plugin_class(**bound.kwargs).parameters.keys() == signature.parameters.keys()
+    with pytest.raises(TypeError):
+        signature.bind(1.0)  # keywords only, as the constructor itself
+
+
 def test_setting_parameters_from_another_thread_never_corrupts():
     plugin = hushboard.HumRemover()
     stop = threading.Event()
