@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 import numpy as np
 
@@ -236,6 +236,9 @@ class Plugin:
             setattr(self, name, value)
 
     # -- attributes ------------------------------------------------------------------------
+    if TYPE_CHECKING:  # for type checkers only: the parameters are properties made at run time
+        def __getattr__(self, name: str) -> Any: ...
+
     def __setattr__(self, name: str, value: Any) -> None:
         # Plain check, not dispatch: a typo like `plugin.reduction_Db = 6` must not pass silently.
         if not name.startswith("_") and not hasattr(type(self), name):
