@@ -284,7 +284,11 @@ class Plugin:
         the copy starts a fresh stream, like the original after ``reset()``."""
         from . import pickling
 
-        return pickling.restore_plugin, (type(self), pickling.plugin_state(self))
+        return pickling.new_plugin, (type(self),), pickling.plugin_state(self)
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        with self._lock:
+            vars(self).update(state)
 
     def __repr__(self) -> str:
         values = self._values_snapshot()

@@ -112,6 +112,15 @@ class MidiMap:
             cc, channel = _parse_key(key)
             self.bind(cc, target, channel=channel)
 
+    # -- pickling (a plugin or chain carries its map: ``plugin/pickling.py``) ------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The root and the bindings; a MIDI-learn in progress (a live session's) is not kept."""
+        with self._lock:
+            return {"root": self.root, "_bindings": list(self._bindings)}
+
+    def __setstate__(self, state: Mapping[str, Any]) -> None:
+        vars(self).update(state, _lock=threading.Lock(), _learning=None, _on_learned=None)
+
     # -- bindings --------------------------------------------------------------------------
     @property
     def bindings(self) -> list[MidiBinding]:

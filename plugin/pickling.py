@@ -13,10 +13,11 @@ fresh stream, exactly as the original would after ``reset()``: its output from t
 original's after a reset, to the bit. (A mid-stream copy of every state would have to copy
 onnxruntime sessions and pedalboard's native DSP state, which neither library exposes.)
 
-Python's pickle protocol: ``Plugin.__reduce__`` and ``_Host.__reduce__`` return one of the
-``restore_*`` functions below with picklable arguments. A host pickles its own state with
-``HostPickler``, which turns each native pedalboard plugin into its preset entry, so a native
-that appears twice (a member and an automation key) is still one object after loading.
+Python's pickle protocol: ``Plugin.__reduce__`` returns ``new_plugin`` and the plugin's state,
+which ``Plugin.__setstate__`` applies; ``_Host.__reduce__`` returns ``restore_host`` and the host's
+state pickled by ``HostPickler``, which turns each native pedalboard plugin into its preset entry
+(a native that appears twice, as a member and an automation key, is still one object after
+loading) and a reference back to the host (its MIDI map's ``root``) into a persistent id.
 """
 from __future__ import annotations
 
@@ -36,15 +37,16 @@ def plugin_state(plugin: Any) -> dict[str, Any]:
     """The attributes of ``plugin`` that a pickle carries (see the module docstring)."""
     transient = PLUGIN_TRANSIENT | frozenset(getattr(plugin, "_TRANSIENT", ()))
     with plugin._lock:
-        return {name: value for name, value in vars(plugin).items() if name not in transient}
+        state = {name: value for name, value in vars(plugin).items() if name not in transient}
+    state["_values"] = dict(state["_values"])  # a shallow copy too gets its own parameter values
+    return state
 
 
-def restore_plugin(cls: type, state: Mapping[str, Any]) -> Any:
-    """A new ``cls()`` (a fresh stream) given the pickled ``state``."""
-    plugin = cls()
-    with plugin._lock:
-        vars(plugin).update(state)
-    return plugin
+def new_plugin(cls: type) -> Any:
+    """A new ``cls()``: a fresh stream, which ``Plugin.__setstate__`` then gives the pickled
+    state (pickle's three-part reduce, so a state that refers back to the plugin, like a MIDI
+    map's ``root``, loads as that same plugin)."""
+    return cls()
 
 
 def native_entry(plugin: Any) -> dict[str, Any]:
@@ -67,8 +69,19 @@ def restore_native(entry: Mapping[str, Any]) -> Any:
     return _Loader("<pickle>", {}).native(name, entry, [])
 
 
+HOST = "host"  # the persistent id of the host being pickled, wherever its state refers to it
+
+
 class HostPickler(pickle.Pickler):
-    """Pickles a host's state; native pedalboard plugins go as their preset entries."""
+    """Pickles a host's state: native pedalboard plugins go as their preset entries, and a
+    reference back to the host itself (a MIDI map's ``root``) as ``HOST``."""
+
+    def __init__(self, file: io.BytesIO, host: Any) -> None:
+        super().__init__(file, pickle.HIGHEST_PROTOCOL)
+        self.host = host
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return HOST if obj is self.host else None
 
     def reducer_override(self, obj: Any) -> Any:
         from .chain import is_native
@@ -78,16 +91,29 @@ class HostPickler(pickle.Pickler):
         return NotImplemented
 
 
+class HostUnpickler(pickle.Unpickler):
+    """Loads ``HostPickler``'s bytes, ``HOST`` being the host under construction."""
+
+    def __init__(self, file: io.BytesIO, host: Any) -> None:
+        super().__init__(file)
+        self.host = host
+
+    def persistent_load(self, pid: Any) -> Any:
+        if pid != HOST:
+            raise pickle.UnpicklingError(f"unknown persistent id {pid!r}")
+        return self.host
+
+
 def host_state(host: Any) -> bytes:
     """A ``Chain``'s or ``Mix``'s pickled attributes, natives included (``HostPickler``)."""
     state = {name: value for name, value in vars(host).items() if name not in HOST_TRANSIENT}
     buffer = io.BytesIO()
-    HostPickler(buffer, pickle.HIGHEST_PROTOCOL).dump(state)
+    HostPickler(buffer, host).dump(state)
     return buffer.getvalue()
 
 
 def restore_host(cls: type, pickled: bytes) -> Any:
     """A ``Chain``/``Mix`` with a fresh stream from ``host_state``'s bytes."""
     host = cls([])
-    vars(host).update(pickle.loads(pickled))
+    vars(host).update(HostUnpickler(io.BytesIO(pickled), host).load())
     return host

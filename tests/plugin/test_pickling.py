@@ -114,3 +114,32 @@ def test_copying_mid_stream_leaves_the_original_stream_untouched(noisy):
     copy.deepcopy(plugin), pickle.dumps(plugin)
     rest = plugin.process(noisy[:, half:], SR, reset=False)
     np.testing.assert_array_equal(np.concatenate([first, rest], axis=1), expected)
+
+
+def test_midi_maps_travel_and_steer_the_copy_not_the_original():
+    import mido
+
+    denoiser = hushboard.NoiseSuppressor()
+    denoiser.midi_map = hushboard.MidiMap({1: "reduction_db"}, root=denoiser)
+    chain = hushboard.Chain([pedalboard.Gain(-3), hushboard.WienerDenoiser()])
+    chain.midi_map = hushboard.MidiMap({(0, 7): (chain[1], "reduction_db"), 8: (0, "gain_db", -12, 0)},
+                                       root=chain)
+    top = mido.Message("control_change", control=1, value=127)
+    for original, copied in ((denoiser, pickle.loads(pickle.dumps(denoiser))),
+                             (chain, copy.deepcopy(chain))):
+        assert copied.midi_map.root is copied and len(copied.midi_map) == len(original.midi_map)
+    copied = pickle.loads(pickle.dumps(denoiser))
+    assert copied.midi_map.handle(top) and copied.reduction_db == copied._specs["reduction_db"].maximum
+    assert denoiser.reduction_db == 12.0
+    copied_chain = pickle.loads(pickle.dumps(chain))
+    assert copied_chain.midi_map.handle(mido.Message("control_change", channel=0, control=7, value=0))
+    assert copied_chain[1].reduction_db == 0.0 and chain[1].reduction_db == 12.0
+    assert copied_chain.midi_map.handle(mido.Message("control_change", control=8, value=0))
+    assert copied_chain[0].gain_db == -12 and chain[0].gain_db == -3
+
+
+def test_a_shallow_copy_has_its_own_parameter_values():
+    plugin = hushboard.HumRemover(reduction_db=30)
+    twin = copy.copy(plugin)
+    twin.reduction_db = 10
+    assert plugin.reduction_db == 30 and twin.reduction_db == 10
