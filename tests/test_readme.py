@@ -22,3 +22,6 @@ def test_readme_example_runs(tmp_path, monkeypatch):
     exec(compile(blocks[0], "README.md", "exec"), namespace)
     assert namespace["cleaned"].shape == (1, 48000)
     assert np.isfinite(namespace["cleaned"]).all()
+    with AudioFile(str(tmp_path / "voice-clean.flac")) as f:  # process_file: streamed, 24-bit
+        written = f.read(f.frames)
+    np.testing.assert_allclose(written, namespace["cleaned"], atol=2e-5)
