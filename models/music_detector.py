@@ -50,7 +50,34 @@ class MusicDetectorNet(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
 
-def export_onnx(model: MusicDetectorNet, path: Path) -> None:
+class DetectorEnsemble(nn.Module):
+    """The mean probability of several ``MusicDetectorNet`` (e.g. trained from different seeds
+    on the same examples); their GRU states side by side in one state tensor, so the exported
+    graph has the same inputs and outputs as a single detector's."""
+
+    def __init__(self, members: "list[MusicDetectorNet]") -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+        self.num_features = members[0].num_features
+        self.widths = [member.hidden for member in members]
+        self.hidden = sum(self.widths)
+
+    def initial_state(self, batch: int = 1) -> torch.Tensor:
+        return torch.zeros(1, batch, self.hidden)
+
+    def forward(self, features: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        probabilities, states = [], []
+        for member, part in zip(self.members, torch.split(state, self.widths, dim=2)):
+            member_probabilities, member_state = member(features, part)
+            probabilities.append(member_probabilities)
+            states.append(member_state)
+        return torch.stack(probabilities).mean(dim=0), torch.cat(states, dim=2)
+
+    def count_weights(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+def export_onnx(model: "MusicDetectorNet | DetectorEnsemble", path: Path) -> None:
     """Export with a dynamic number of frames and the GRU state as explicit input/output."""
     model.eval()
     features = torch.zeros(1, 7, model.num_features)

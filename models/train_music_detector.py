@@ -414,6 +414,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--synthetic-noise", type=float, default=0.25,
                         help="share of training scenes whose noise is synthetic (hum, fan, coloured noise)")
     parser.add_argument("--hidden", type=int, default=32, help="GRU width")
+    parser.add_argument("--members", type=int, default=1,
+                        help="networks trained from seeds seed, seed+1, ... on the same examples; "
+                             "more than one ships their mean probability (DetectorEnsemble)")
     parser.add_argument("--lr", type=float, default=3e-3, help="AdamW step size (the peak)")
     parser.add_argument("--final-lr", type=float, default=None,
                         help="end of a cosine decay of the step size over the run (default: none, "
@@ -482,11 +485,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     data = {split: cached_examples(args.cache, names[split], make) for split, make in sets.items()}
     print(f"features built in {time.time() - started:.0f} s")
     trained = time.time()
-    net = train(data["train"], args.epochs, args.seed, hidden=args.hidden, music_weight=args.music_weight,
-                lr=args.lr, final_lr=args.final_lr)
     import torch
 
-    from .music_detector import export_onnx
+    from .music_detector import DetectorEnsemble, export_onnx
+
+    members = [train(data["train"], args.epochs, args.seed + k, hidden=args.hidden,
+                     music_weight=args.music_weight, lr=args.lr, final_lr=args.final_lr)
+               for k in range(args.members)]
+    net = members[0] if args.members == 1 else DetectorEnsemble(members)
 
     reports = {}
     for split in [name for name in sets if name != "train"]:
@@ -503,6 +509,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "test_examples": args.test_examples, "epochs": args.epochs, "seed": args.seed,
                "synthetic_noise": args.synthetic_noise, "hidden": args.hidden,
                "music_weight": args.music_weight, "lr": args.lr, "final_lr": args.final_lr,
+               "members": args.members,
                "tilt_db_per_octave": args.tilt,
                "lowpass_share": args.lowpass,
                "music_lowpass_share": args.music_lowpass, "extra_music_share": args.extra_music,

@@ -61,6 +61,24 @@ def test_onnx_streamed_frame_by_frame_equals_torch(tmp_path: Path):
     assert np.abs(frame_by_frame - expected).max() <= 1e-4
 
 
+def test_an_ensemble_streams_in_onnx_like_torch_and_averages_its_members(tmp_path: Path):
+    from hushboard.models.music_detector import DetectorEnsemble
+
+    torch.manual_seed(3)
+    members = [MusicDetectorNet(hidden=16), MusicDetectorNet(hidden=8)]
+    ensemble = DetectorEnsemble(members)
+    export_onnx(ensemble, tmp_path / "ensemble.onnx")
+    features = np.random.default_rng(3).standard_normal((1, 50, ensemble.num_features)).astype(np.float32)
+    with torch.no_grad():
+        expected, _ = ensemble(torch.from_numpy(features), ensemble.initial_state())
+        alone = [m(torch.from_numpy(features), m.initial_state())[0] for m in members]
+    assert torch.allclose(expected, (alone[0] + alone[1]) / 2)
+    session = RecurrentSession(make_session(tmp_path / "ensemble.onnx"))
+    assert session.state_shape == (1, 1, 24)
+    frame_by_frame = np.concatenate([session.run(features[:, i:i + 1]) for i in range(50)], axis=1)
+    assert np.abs(frame_by_frame - expected.numpy()).max() <= 1e-4
+
+
 def test_baseline_scoring_runs_each_scene_from_a_zero_state_like_torch(tmp_path: Path):
     features, expected = exported_random_net(tmp_path / "md.onnx", 1, 3, 40)
     got = recipe.onnx_probabilities(tmp_path / "md.onnx", features)
