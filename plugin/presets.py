@@ -92,6 +92,11 @@ class PresetError(ValueError):
         self.source, self.key, self.message = source, key, message
         super().__init__(f"{source}: {key}: {message}" if key else f"{source}: {message}")
 
+    def __reduce__(self) -> tuple:
+        """Rebuilt from its three parts, so it crosses a process boundary (a preset loaded in a
+        ``multiprocessing`` worker raises the same error in the parent)."""
+        return type(self), (self.source, self.key, self.message)
+
 
 @runtime_checkable
 class StatefulPlugin(Protocol):

@@ -143,3 +143,10 @@ def test_a_shallow_copy_has_its_own_parameter_values():
     twin = copy.copy(plugin)
     twin.reduction_db = 10
     assert plugin.reduction_db == 30 and twin.reduction_db == 10
+
+
+def test_a_preset_error_crosses_a_process_boundary_intact():
+    error = hushboard.PresetError("my.json", "plugin.parameters.mix", "must be between 0 and 1")
+    again = pickle.loads(pickle.dumps(error))
+    assert (type(again), again.source, again.key, again.message, str(again)) == \
+        (hushboard.PresetError, error.source, error.key, error.message, str(error))
