@@ -10,7 +10,7 @@ Public API::
     hushboard.MusicDetector, MusicAwareDenoiser              # Solution 1 (detector-steered NR)
     hushboard.available_plugins()                            # {name: class} of every plugin
     hushboard.save_preset / load_preset, Automation, MidiMap  # presets, envelopes, MIDI CC
-    hushboard.process_file, OutputOptions                    # a file of any length, streamed to disk
+    hushboard.process_file, OutputOptions, AudioFileError    # a file of any length, streamed to disk
 """
 from .plugin import Chain, Mix, Param, Parameter, Plugin, available_plugins
 from .plugin.hum_remover import HumRemover

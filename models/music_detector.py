@@ -73,8 +73,7 @@ class DetectorEnsemble(nn.Module):
             states.append(member_state)
         return torch.stack(probabilities).mean(dim=0), torch.cat(states, dim=2)
 
-    def count_weights(self) -> int:
-        return sum(p.numel() for p in self.parameters())
+    count_weights = MusicDetectorNet.count_weights
 
 
 def export_onnx(model: "MusicDetectorNet | DetectorEnsemble", path: Path) -> None:

@@ -246,8 +246,8 @@ def stem_source(split: str, cache: Path | None = None) -> StemSource:
     """``take(kind, rng, n)``: a random ``n``-sample float64 excerpt of ``kind`` from ``split``.
 
     The speech, music and noise stems must exist (``FileNotFoundError`` naming the build command
-    otherwise); ``extra_music``, ``extra_noise`` and ``more_music`` are opened on first use, so recipes that never
-    ask for them run on a cache built before they existed.
+    otherwise); ``extra_music``, ``extra_noise`` and ``more_music`` are opened on first use, so
+    recipes that never ask for them run on a cache built before they existed.
     """
     cache = cache or default_cache()
     stems = {}
